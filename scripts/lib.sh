@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by aiodev's scripts (source it): where the test kernels are.
+
+AIODEV_CACHE=${AIODEV_CACHE:-/var/cache/aiodev}
+aiodev_scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# aiodev_kernel NAME: resolve a test kernel. NAME is 6.1 or 6.12 (the newest
+# installed Debian kernel of that series), debug (the cached debug kernel,
+# built on first use) or the path of a kernel build tree.  Sets krel (its
+# release), kimage (the bzImage to boot), kdir (the tree to build modules
+# against) and kmods (the directory of its module tree, empty if none).
+aiodev_kernel()
+{
+	local name=$1 tree
+
+	case $name in
+	6.1|6.12)
+		kimage=$(ls /boot/vmlinuz-"$name".*-amd64 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$kimage" ] || {
+			echo "no Debian $name kernel in /boot (run scripts/install-deps)" >&2
+			return 1
+		}
+		krel=${kimage#/boot/vmlinuz-}
+		kdir=/lib/modules/$krel/build
+		kmods=/lib/modules/$krel
+		;;
+	*)
+		if [ "$name" = debug ]; then
+			tree=$("$aiodev_scripts"/build-debug-kernel) || return 1
+		else
+			tree=$name
+		fi
+		krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+			"$tree/include/generated/utsrelease.h" 2>/dev/null)
+		[ -n "$krel" ] || {
+			echo "$tree: not a built kernel tree" >&2
+			return 1
+		}
+		kimage=$tree/arch/x86/boot/bzImage
+		kdir=$tree
+		kmods=
+		;;
+	esac
+}
+
+# aiodev_checkpatch: the path of checkpatch.pl, extracted from Debian's
+# linux-source-6.12 into the cache on first use.
+aiodev_checkpatch()
+{
+	local dir=$AIODEV_CACHE/checkpatch f
+
+	if [ ! -e "$dir/scripts/checkpatch.pl" ]; then
+		mkdir -p "$dir"
+		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$dir" --strip-components=1 \
+			$(for f in checkpatch.pl spelling.txt const_structs.checkpatch; do
+				echo "linux-source-6.12/scripts/$f"
+			done) || return 1
+	fi
+	echo "$dir/scripts/checkpatch.pl"
+}
