@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# aiodev: build the module (against KDIR), the userspace tools and the
+# selftests; run the tests in test VMs.  See README.md.
+
+# The kernel tree to build the module against: the newest installed Debian
+# 6.12 headers unless given, e.g. KDIR=/lib/modules/$(uname -r)/build.
+KDIR ?= $(shell ls -d /usr/src/linux-headers-6.12.*-amd64 2>/dev/null | sort -V | tail -n 1)
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# The module is built out of tree in build/KREL, one directory per kernel.
+MODDIR = $(CURDIR)/build/$(KREL)
+
+.PHONY: all module userspace selftests check install modules_install clean
+
+all: module userspace selftests
+
+module:
+	@test -n "$(KREL)" || { echo "KDIR=$(KDIR): no kernel tree there" >&2; exit 1; }
+	@mkdir -p $(MODDIR)/module
+	@ln -sfn $(CURDIR)/Kbuild $(MODDIR)/Kbuild
+	@ln -sfn $(CURDIR)/include $(MODDIR)/include
+	@ln -sf $(addprefix $(CURDIR)/,$(wildcard module/*.[ch])) $(MODDIR)/module/
+	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+# Runs the whole suite: host-side tests, then the selftests in a VM on each
+# test kernel (Debian 6.1, 6.12 and the debug kernel).
+check:
+	@scripts/install-deps
+	@scripts/check
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install
+
+install: modules_install
+	$(MAKE) -C userspace install
+
+clean:
+	rm -rf build
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
