@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Module lifecycle: parameters, device nodes and sysfs, unload refused while
+# a device is open and complete after.  AIODEV_KO names the module to load
+# (default: modprobe aiodev).  TAP output.
+
+n=0
+failed=0
+
+ok()
+{
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+
+not_ok()
+{
+	n=$((n + 1))
+	echo "not ok $n $*"
+	failed=1
+}
+
+# check DESCRIPTION COMMAND...: one test case, passing if COMMAND succeeds.
+check()
+{
+	local what=$1
+
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+load()
+{
+	if [ -n "$AIODEV_KO" ]; then
+		insmod "$AIODEV_KO" "$@"
+	else
+		modprobe aiodev "$@"
+	fi
+}
+
+# refused PARAM: loading with PARAM fails with EINVAL and leaves nothing.
+refused()
+{
+	local err
+
+	if err=$(load "$1" 2>&1); then
+		rmmod aiodev
+		return 1
+	fi
+	echo "$err" | grep -q "Invalid param" && unloaded_cleanly
+}
+
+loaded()
+{
+	grep -q '^aiodev ' /proc/modules
+}
+
+unloaded_cleanly()
+{
+	! loaded && [ ! -e /dev/aiodev0 ] && [ ! -e /sys/class/aiodev ]
+}
+
+node_is()
+{
+	[ "$(stat -c '%F %a %U' "$1")" = "$2" ]
+}
+
+echo "TAP version 13"
+loaded && rmmod aiodev
+
+for bad in nr_devices=0 nr_devices=65 nr_devices=abc size_mb=0 \
+	   size_mb=1048577 size_mb=-1; do
+	check "load with $bad is refused with EINVAL" refused "$bad"
+done
+
+check "load with nr_devices=3" load nr_devices=3
+for i in 0 1 2; do
+	check "/dev/aiodev$i is a 0600 root char device" \
+		node_is /dev/aiodev$i "character special file 600 root"
+	check "/sys/class/aiodev/aiodev$i/size is the 64 MiB default" \
+		[ "$(cat /sys/class/aiodev/aiodev$i/size)" = 67108864 ]
+done
+check "no /dev/aiodev3" [ ! -e /dev/aiodev3 ]
+
+printf 'persist' > /dev/aiodev0
+exec 3<> /dev/aiodev1
+check "rmmod is refused while a device is open" \
+	eval '! rmmod aiodev 2>/dev/null && loaded'
+exec 3>&-
+check "rmmod succeeds once the device is closed" rmmod aiodev
+check "unload removes the devices and the class" unloaded_cleanly
+
+check "load with size_mb=1" load size_mb=1
+check "size_mb=1 gives a 1 MiB device" \
+	[ "$(cat /sys/class/aiodev/aiodev0/size)" = 1048576 ]
+check "a reloaded device reads zeros again" \
+	[ "$(head -c 7 /dev/aiodev0 | tr -d '\0')" = "" ]
+rmmod aiodev
+
+echo "1..$n"
+exit $failed

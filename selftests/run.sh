@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the aiodev selftests: each test program against a freshly loaded
+# module (with the parameters it needs), then the module lifecycle tests.
+# Output is TAP; the exit status is 0 only if every test passed.
+#
+# usage: run.sh [-m MODULE.ko] [PROGRAM...]
+#   -m MODULE.ko  the module to load (default: modprobe aiodev)
+#   PROGRAM       test programs to run (default: all)
+
+ko=
+while getopts m:h opt; do
+	case $opt in
+	m) ko=$(realpath "$OPTARG") ;;
+	*) sed -n 's/^# \?//; 4,9p' "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+cd "$(dirname "$0")" || exit 1
+
+# Module parameters per test program.
+declare -A params=(
+	[rw_test]="nr_devices=2"
+)
+progs=${*:-rw_test module_test.sh}
+timeout=$(sed -n 's/^timeout=//p' settings)
+kmemleak=/sys/kernel/debug/kmemleak
+failed=0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "# run.sh: the tests load a module: run as root"
+	exit 4
+fi
+
+aiodev_load()
+{
+	if [ -n "$ko" ]; then
+		insmod "$ko" "$@"
+	else
+		modprobe aiodev "$@"
+	fi
+}
+
+aiodev_not_ok()
+{
+	echo "not ok - $*"
+	failed=1
+}
+
+# aiodev_kmemleak WHEN: scan for leaks; a report is a failure.
+aiodev_kmemleak()
+{
+	[ -w $kmemleak ] || return 0
+	echo scan > $kmemleak
+	if [ -s $kmemleak ]; then
+		aiodev_not_ok "kmemleak $1"
+		sed 's/^/# /' $kmemleak
+		echo clear > $kmemleak
+	else
+		echo "ok - kmemleak $1"
+	fi
+}
+
+# Whatever the kernel leaked before the tests is not theirs.
+[ -w $kmemleak ] && echo scan > $kmemleak && echo clear > $kmemleak
+
+for prog in $progs; do
+	grep -q '^aiodev ' /proc/modules && rmmod aiodev
+	case $prog in
+	*.sh)
+		AIODEV_KO=$ko timeout "$timeout" "./$prog"
+		rc=$?
+		;;
+	*)
+		echo "# $prog: module parameters: ${params[$prog]}"
+		# shellcheck disable=SC2086
+		if ! aiodev_load ${params[$prog]}; then
+			aiodev_not_ok "$prog: loading the module failed"
+			continue
+		fi
+		timeout "$timeout" "./$prog"
+		rc=$?
+		aiodev_kmemleak "after $prog"
+		rmmod aiodev || aiodev_not_ok "$prog: rmmod after the test"
+		;;
+	esac
+	case $rc in
+	0|4) ;;		# pass, or skip (the program said why)
+	*) aiodev_not_ok "$prog exited with status $rc" ;;
+	esac
+done
+
+if [ -w $kmemleak ]; then
+	sleep 6		# kmemleak only reports objects older than 5 s
+	aiodev_kmemleak "after unloading the module"
+fi
+exit $failed
