@@ -21,7 +21,12 @@ module:
 	@ln -sfn $(CURDIR)/Kbuild $(MODDIR)/Kbuild
 	@ln -sfn $(CURDIR)/include $(MODDIR)/include
 	@ln -sf $(addprefix $(CURDIR)/,$(wildcard module/*.[ch])) $(MODDIR)/module/
+	@$(MAKE) -s $(MODDIR)/module/aiodev_probed.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
+
+# Which kernel APIs KDIR has, from compile tests.
+$(MODDIR)/module/aiodev_probed.h: scripts/compat-probe
+	scripts/compat-probe $(KDIR) $@
 
 userspace:
 	$(MAKE) -C userspace
