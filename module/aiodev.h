@@ -6,7 +6,66 @@
 #ifndef AIODEV_H
 #define AIODEV_H
 
+#include <linux/bvec.h>
+#include <linux/completion.h>
+#include <linux/device.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* How the device delivers completions, like null_blk's irqmode. */
+enum aiodev_completion {
+	/* The submitter waits for its request and moves the data itself. */
+	AIODEV_COMPLETION_INLINE,
+	/* An hrtimer at the due time hands the request to a workqueue. */
+	AIODEV_COMPLETION_WORKQUEUE,
+	/* The hrtimer completes the request from its (softirq) callback. */
+	AIODEV_COMPLETION_TIMER,
+};
+
+/* The spread of the service time around latency_ns. */
+enum aiodev_jitter {
+	AIODEV_JITTER_NONE,		/* always latency_ns */
+	AIODEV_JITTER_UNIFORM,		/* uniform in [0, 2 * latency_ns] */
+	AIODEV_JITTER_EXPONENTIAL,	/* exponential, mean latency_ns */
+};
+
+/* Error injection for one direction: requests fail with -EIO. */
+struct aiodev_inject {
+	u32 every;		/* every Nth request, 0: off */
+	u32 percent;		/* this percentage of requests */
+	u64 bad_start;		/* requests touching [bad_start, bad_end) */
+	u64 bad_end;		/* bad_start == bad_end: no bad range */
+};
+
+/* The emulated hardware: what sysfs and the module parameters set. */
+struct aiodev_config {
+	u64 latency_ns;
+	enum aiodev_jitter jitter;
+	u32 bandwidth_mbps;	/* MiB/s, 0: unlimited */
+	u32 queue_depth;	/* requests in service at once */
+	enum aiodev_completion completion;
+	struct aiodev_inject inject[2];	/* [READ], [WRITE] */
+};
+
+#define AIODEV_MAX_LATENCY_NS	(10ULL * NSEC_PER_SEC)
+#define AIODEV_MAX_BANDWIDTH	SZ_1M		/* MiB/s */
+#define AIODEV_MAX_QUEUE_DEPTH	4096U
+#define AIODEV_LAT_BUCKETS	40	/* log2 buckets of ns, up to ~18 min */
+
+/* Per-CPU counters of completed requests. */
+struct aiodev_stats {
+	u64 ios[2];		/* [READ], [WRITE] */
+	u64 bytes[2];
+	u64 errors[2];
+	u64 eagain;		/* requests refused with -EAGAIN */
+	u64 lat[AIODEV_LAT_BUCKETS];	/* bucket i: [2^i, 2^(i+1)) ns */
+};
 
 /**
  * struct aiodev - one /dev/aiodevN
@@ -16,12 +75,106 @@
  *	concurrent I/O to overlapping ranges sees an undefined mix of the
  *	data, as it would on hardware.
  * @dev: the class device, /sys/class/aiodev/aiodevN
+ * @wq: completes requests in workqueue mode and releases pinned pages
+ * @stats: per-CPU counters
+ * @poll_wait: woken when a queue slot frees, for poll()
+ * @nr_rqs: requests allocated; the device is not freed before it is 0
+ * @lock: protects @cfg (writers; the submit path reads it under @lock),
+ *	@waiting, @in_service, @bus_free, @max_in_flight and @seq.  Taken
+ *	from process context with bottom halves off and from the hrtimer's
+ *	softirq callback.
+ * @cfg: the emulated hardware
+ * @waiting: requests waiting for a queue slot, oldest first
+ * @nr_waiting: length of @waiting
+ * @in_service: requests holding a queue slot
+ * @bus_free: when the shared transfer bus is next idle (bandwidth model)
+ * @max_in_flight: highest @nr_waiting + @in_service seen
+ * @seq: requests submitted per direction since the last change of @cfg
+ *	(for inject.every)
  */
 struct aiodev {
 	unsigned int index;
 	loff_t size;
 	void *data;
 	struct device *dev;
+	struct workqueue_struct *wq;
+	struct aiodev_stats __percpu *stats;
+	wait_queue_head_t poll_wait;
+	atomic_t nr_rqs;
+
+	spinlock_t lock;	/* see above */
+	struct aiodev_config cfg;
+	struct list_head waiting;
+	unsigned int nr_waiting;
+	unsigned int in_service;
+	ktime_t bus_free;
+	unsigned int max_in_flight;
+	u64 seq[2];
 };
+
+enum aiodev_rq_kind {
+	AIODEV_RQ_SYNC,		/* a task waits on @done and copies */
+	AIODEV_RQ_KIOCB,	/* async kiocb, user pages in @bvec */
+};
+
+/**
+ * struct aiodev_rq - one request, from submission to completion
+ * @ad: the device
+ * @node: in @ad->waiting while it waits for a slot
+ * @queued: on @ad->waiting (under @ad->lock)
+ * @kind: who waits for it and where its data goes
+ * @mode: the completion mode when it was submitted
+ * @write: direction
+ * @pos: device offset
+ * @len: bytes to move (within the device)
+ * @status: 0, or the error it completes with
+ * @submitted: submission time, for the latency histogram
+ * @due: when the device finishes it
+ * @ref: AIODEV_RQ_SYNC: one for the waiter, one for the device
+ * @done: AIODEV_RQ_SYNC: completed when the request is
+ * @iocb: AIODEV_RQ_KIOCB: the caller's kiocb
+ * @bvec: AIODEV_RQ_KIOCB: the user's pages, taken at submission
+ * @nr_bvec: entries in @bvec
+ * @release: the pages of @bvec hold a pin or reference to drop
+ * @dirty: the pages were written by the device (a read)
+ * @timer: fires at @due
+ * @work: workqueue mode completion; page release
+ */
+struct aiodev_rq {
+	struct aiodev *ad;
+	struct list_head node;
+	bool queued;
+	enum aiodev_rq_kind kind;
+	enum aiodev_completion mode;
+	bool write;
+	loff_t pos;
+	size_t len;
+	int status;
+	ktime_t submitted;
+	ktime_t due;
+	refcount_t ref;
+	struct completion done;
+	struct kiocb *iocb;
+	struct bio_vec *bvec;
+	unsigned int nr_bvec;
+	bool release;
+	bool dirty;
+	struct hrtimer timer;
+	struct work_struct work;
+};
+
+/* aiodev_io.c */
+int aiodev_io_init(void);
+void aiodev_io_exit(void);
+ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from);
+bool aiodev_has_slot(struct aiodev *ad);
+void aiodev_dispatch(struct aiodev *ad);
+void aiodev_drain(struct aiodev *ad);
+
+/* aiodev_sysfs.c */
+extern const struct attribute_group *aiodev_groups[];
+int aiodev_cfg_set_param(struct aiodev_config *cfg, const char *name,
+			 const char *val);
 
 #endif /* AIODEV_H */

@@ -7,6 +7,10 @@
  * semantics of a block device opened as a file: reads at or past the end
  * return 0 and a read crossing it is short; a write at or past the end fails
  * with ENOSPC and one crossing it is short; lseek past the end is EINVAL.
+ *
+ * Requests go through an emulated device (aiodev_io.c) with a latency, a
+ * bandwidth and a queue depth, configured per device in sysfs
+ * (aiodev_sysfs.c); the module parameters below give the defaults.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,9 +18,9 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/uio.h>
 #include <linux/vmalloc.h>
 
 #include "aiodev.h"
@@ -32,24 +36,31 @@ static unsigned int size_mb = 64;
 module_param(size_mb, uint, 0444);
 MODULE_PARM_DESC(size_mb, "Size of each device in MiB (default 64)");
 
+/* Defaults of the sysfs attributes of the same names, parsed by them. */
+static char *latency_ns = "50000";
+module_param(latency_ns, charp, 0444);
+MODULE_PARM_DESC(latency_ns, "Service time of a request in ns (0-10000000000, default 50000)");
+
+static char *jitter = "none";
+module_param(jitter, charp, 0444);
+MODULE_PARM_DESC(jitter, "Service time spread: none, uniform or exponential (default none)");
+
+static char *bandwidth_mbps = "0";
+module_param(bandwidth_mbps, charp, 0444);
+MODULE_PARM_DESC(bandwidth_mbps, "Transfer rate in MiB/s, 0 for unlimited (default 0)");
+
+static char *queue_depth = "32";
+module_param(queue_depth, charp, 0444);
+MODULE_PARM_DESC(queue_depth, "Requests the device serves at once (1-4096, default 32)");
+
+static char *completion = "timer";
+module_param(completion, charp, 0444);
+MODULE_PARM_DESC(completion, "Completion mode: inline, workqueue or timer (default timer)");
+
 static dev_t aiodev_devt;
 static struct cdev aiodev_cdev;
+static struct aiodev_config aiodev_defaults;
 static struct aiodev *aiodev_devices;	/* nr_devices of them */
-
-static ssize_t size_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
-{
-	struct aiodev *ad = dev_get_drvdata(dev);
-
-	return sysfs_emit(buf, "%lld\n", ad->size);
-}
-static DEVICE_ATTR_RO(size);
-
-static struct attribute *aiodev_attrs[] = {
-	&dev_attr_size.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(aiodev);
 
 static struct class aiodev_class = {
 	.name = "aiodev",
@@ -59,6 +70,7 @@ static struct class aiodev_class = {
 static int aiodev_open(struct inode *inode, struct file *file)
 {
 	file->private_data = &aiodev_devices[iminor(inode)];
+	file->f_mode |= FMODE_NOWAIT | FMODE_CAN_ODIRECT;
 	return 0;
 }
 
@@ -69,52 +81,15 @@ static loff_t aiodev_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, ad->size);
 }
 
-/*
- * aiodev_clamp - bytes of a @len byte transfer at @pos that fit the device.
- * The VFS has already rejected negative and overflowing positions
- * (rw_verify_area); checked again here because every path relies on it.
- */
-static ssize_t aiodev_clamp(struct aiodev *ad, loff_t pos, size_t len)
+/* Ready for reading and writing when a request would not wait for a slot. */
+static __poll_t aiodev_poll(struct file *file, poll_table *wait)
 {
-	if (pos < 0 || pos + len < pos)
-		return -EINVAL;
-	if (pos >= ad->size)
-		return 0;
-	return min_t(u64, len, ad->size - pos);
-}
+	struct aiodev *ad = file->private_data;
 
-static ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct aiodev *ad = iocb->ki_filp->private_data;
-	ssize_t len = aiodev_clamp(ad, iocb->ki_pos, iov_iter_count(to));
-	size_t done;
-
-	if (len <= 0)
-		return len;
-	done = copy_to_iter(ad->data + iocb->ki_pos, len, to);
-	if (!done)
-		return -EFAULT;
-	iocb->ki_pos += done;
-	return done;
-}
-
-static ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	struct aiodev *ad = iocb->ki_filp->private_data;
-	size_t count = iov_iter_count(from);
-	ssize_t len;
-	size_t done;
-
-	if (!count)
-		return 0;
-	len = aiodev_clamp(ad, iocb->ki_pos, count);
-	if (len <= 0)
-		return len ?: -ENOSPC;
-	done = copy_from_iter(ad->data + iocb->ki_pos, len, from);
-	if (!done)
-		return -EFAULT;
-	iocb->ki_pos += done;
-	return done;
+	poll_wait(file, &ad->poll_wait, wait);
+	if (aiodev_has_slot(ad))
+		return EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
+	return 0;
 }
 
 static const struct file_operations aiodev_fops = {
@@ -123,36 +98,72 @@ static const struct file_operations aiodev_fops = {
 	.llseek = aiodev_llseek,
 	.read_iter = aiodev_read_iter,
 	.write_iter = aiodev_write_iter,
+	.poll = aiodev_poll,
 };
 
 static int aiodev_create(struct aiodev *ad, unsigned int index)
 {
+	int ret = -ENOMEM;
+
 	ad->index = index;
 	ad->size = (loff_t)size_mb << 20;
+	ad->cfg = aiodev_defaults;
+	spin_lock_init(&ad->lock);
+	INIT_LIST_HEAD(&ad->waiting);
+	init_waitqueue_head(&ad->poll_wait);
+	atomic_set(&ad->nr_rqs, 0);
+
 	ad->data = __vmalloc(ad->size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!ad->data) {
 		pr_err("aiodev%u: cannot allocate %u MiB\n", index, size_mb);
 		return -ENOMEM;
 	}
+	ad->stats = alloc_percpu(struct aiodev_stats);
+	if (!ad->stats)
+		goto err_data;
+	ad->wq = alloc_workqueue("aiodev%u", WQ_HIGHPRI, 0, index);
+	if (!ad->wq)
+		goto err_stats;
 	ad->dev = device_create(&aiodev_class, NULL, aiodev_devt + index, ad,
 				"aiodev%u", index);
 	if (IS_ERR(ad->dev)) {
-		vfree(ad->data);
-		return PTR_ERR(ad->dev);
+		ret = PTR_ERR(ad->dev);
+		goto err_wq;
 	}
 	return 0;
+
+err_wq:
+	destroy_workqueue(ad->wq);
+err_stats:
+	free_percpu(ad->stats);
+err_data:
+	vfree(ad->data);
+	return ret;
 }
 
 static void aiodev_destroy(struct aiodev *ad)
 {
 	device_destroy(&aiodev_class, aiodev_devt + ad->index);
+	aiodev_drain(ad);
+	destroy_workqueue(ad->wq);
+	free_percpu(ad->stats);
 	vfree(ad->data);
 }
 
-static int __init aiodev_init(void)
+/* The device defaults from the module parameters, checked as sysfs does. */
+static int aiodev_parse_params(void)
 {
+	static const struct {
+		const char *name;
+		char *const *val;
+	} params[] = {
+		{ "latency_ns", &latency_ns },
+		{ "jitter", &jitter },
+		{ "bandwidth_mbps", &bandwidth_mbps },
+		{ "queue_depth", &queue_depth },
+		{ "completion", &completion },
+	};
 	unsigned int i;
-	int ret;
 
 	if (!nr_devices || nr_devices > AIODEV_MAX_DEVICES) {
 		pr_err("nr_devices=%u: must be 1..%u\n", nr_devices,
@@ -164,14 +175,35 @@ static int __init aiodev_init(void)
 		       AIODEV_MAX_SIZE_MB);
 		return -EINVAL;
 	}
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		if (aiodev_cfg_set_param(&aiodev_defaults, params[i].name,
+					 *params[i].val)) {
+			pr_err("%s=%s: invalid (see modinfo aiodev)\n",
+			       params[i].name, *params[i].val);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
+static int __init aiodev_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = aiodev_parse_params();
+	if (ret)
+		return ret;
 	aiodev_devices = kcalloc(nr_devices, sizeof(*aiodev_devices),
 				 GFP_KERNEL);
 	if (!aiodev_devices)
 		return -ENOMEM;
-	ret = alloc_chrdev_region(&aiodev_devt, 0, nr_devices, "aiodev");
+	ret = aiodev_io_init();
 	if (ret)
 		goto err_free;
+	ret = alloc_chrdev_region(&aiodev_devt, 0, nr_devices, "aiodev");
+	if (ret)
+		goto err_io;
 	ret = class_register(&aiodev_class);
 	if (ret)
 		goto err_region;
@@ -193,6 +225,8 @@ err_devices:
 	class_unregister(&aiodev_class);
 err_region:
 	unregister_chrdev_region(aiodev_devt, nr_devices);
+err_io:
+	aiodev_io_exit();
 err_free:
 	kfree(aiodev_devices);
 	return ret;
@@ -207,6 +241,7 @@ static void __exit aiodev_exit(void)
 		aiodev_destroy(&aiodev_devices[i]);
 	class_unregister(&aiodev_class);
 	unregister_chrdev_region(aiodev_devt, nr_devices);
+	aiodev_io_exit();
 	kfree(aiodev_devices);
 }
 

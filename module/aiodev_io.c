@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiodev_io.c - one request's life: submission, the emulated device, and
+ * completion.
+ *
+ * Submission (read_iter/write_iter): the request is clamped to the device,
+ * given its error-injection verdict and queued: it takes one of the
+ * device's queue_depth slots, or waits for one in FIFO order.
+ *
+ * The device: when a request takes a slot, its due time follows from the
+ * service time (latency_ns with its jitter) and from the bandwidth model, a
+ * bus shared by all slots that moves bandwidth_mbps.  An hrtimer fires then.
+ *
+ * Completion depends on who waits:
+ *  - A synchronous kiocb (read(2), pread(2), ...), and in inline mode every
+ *    kiocb: the submitting task sleeps until its request completes, then
+ *    copies the data to or from its own iov_iter and returns the result.
+ *    Inline mode is a device that does its work in the submitter, as a
+ *    driver without completion interrupts would: io_submit() and
+ *    io_uring_enter() block for the service time.  IOCB_NOWAIT still
+ *    refuses a request that would wait for a slot.
+ *  - An asynchronous kiocb (legacy aio, io_uring read/write): read_iter
+ *    returns -EIOCBQUEUED.  The caller's iov_iter does not outlive that
+ *    return (legacy aio frees it) and completion runs in a timer or a
+ *    worker, without the user's mm.  So, as direct I/O does, the user pages
+ *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
+ *    before 6.3), the data is copied into or out of them at completion, and
+ *    ki_complete() reports the result.  Releasing pages the device wrote
+ *    (dirtying them) may sleep, so the timer defers that to the workqueue.
+ *
+ * The slot is released before the caller is told, so a caller that keeps
+ * no more requests in flight than queue_depth always finds a free slot.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/wait_bit.h>
+
+#include "aiodev.h"
+#include "aiodev_compat.h"
+
+#define CREATE_TRACE_POINTS
+#include "aiodev_trace.h"
+
+static struct kmem_cache *aiodev_rq_cache;
+
+static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer);
+static void aiodev_complete(struct aiodev_rq *rq);
+
+static struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
+{
+	struct aiodev_rq *rq = kmem_cache_zalloc(aiodev_rq_cache, gfp);
+
+	if (!rq)
+		return NULL;
+	rq->ad = ad;
+	INIT_LIST_HEAD(&rq->node);
+	refcount_set(&rq->ref, 1);
+	aiodev_hrtimer_setup(&rq->timer, aiodev_timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_SOFT);
+	atomic_inc(&ad->nr_rqs);
+	return rq;
+}
+
+static void aiodev_rq_put(struct aiodev_rq *rq)
+{
+	struct aiodev *ad = rq->ad;
+
+	if (!refcount_dec_and_test(&rq->ref))
+		return;
+	kvfree(rq->bvec);
+	kmem_cache_free(aiodev_rq_cache, rq);
+	if (atomic_dec_and_test(&ad->nr_rqs))
+		wake_up_var(&ad->nr_rqs);
+}
+
+/* Drop what aiodev_take_pages() took. */
+static void aiodev_release_pages(struct aiodev_rq *rq)
+{
+	unsigned int i;
+
+	if (rq->release)
+		for (i = 0; i < rq->nr_bvec; i++)
+			aiodev_release_page(rq->bvec[i].bv_page, rq->dirty);
+	rq->nr_bvec = 0;
+}
+
+/*
+ * aiodev_take_pages - take the user pages of an asynchronous request
+ *
+ * Fills @rq->bvec with one entry per page of the first @rq->len bytes of
+ * @iter.  A bad address part way shortens the request; at the start it is
+ * -EFAULT.  With @nowait, pages that are not present are not faulted in:
+ * the caller gets -EAGAIN and retries from a context that may block.
+ */
+static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
+			     bool nowait)
+{
+	int max = iov_iter_npages_cap(iter, INT_MAX, rq->len);
+	bool nofault = iter->nofault;
+	struct page *pages[16];
+	size_t got = 0, off;
+	ssize_t n;
+	int i;
+
+	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec),
+				  nowait ? GFP_NOWAIT : GFP_KERNEL);
+	if (!rq->bvec)
+		return nowait ? -EAGAIN : -ENOMEM;
+	rq->release = aiodev_extract_holds_pages(iter);
+	rq->dirty = !rq->write && user_backed_iter(iter);
+
+	iter->nofault = nowait;
+	while (got < rq->len && rq->nr_bvec < max) {
+		n = aiodev_extract_pages(iter, pages, rq->len - got,
+					 min_t(int, ARRAY_SIZE(pages),
+					       max - rq->nr_bvec), &off);
+		if (n <= 0)
+			break;
+		got += n;
+		for (i = 0; n; i++) {
+			size_t plen = min_t(size_t, n, PAGE_SIZE - off);
+
+			bvec_set_page(&rq->bvec[rq->nr_bvec++], pages[i], plen,
+				      off);
+			n -= plen;
+			off = 0;
+		}
+	}
+	iter->nofault = nofault;
+
+	if (got == rq->len)
+		return 0;
+	if (got && !nowait) {
+		rq->len = got;
+		return 0;
+	}
+	aiodev_release_pages(rq);
+	iov_iter_revert(iter, got);
+	return nowait ? -EAGAIN : -EFAULT;
+}
+
+/* The data transfer, between the device and @iter: bytes moved or -EFAULT. */
+static ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter)
+{
+	void *data = rq->ad->data + rq->pos;
+	size_t done;
+
+	if (rq->write)
+		done = copy_from_iter(data, rq->len, iter);
+	else
+		done = copy_to_iter(data, rq->len, iter);
+	return done ?: -EFAULT;
+}
+
+/*
+ * aiodev_exp_ns - an exponentially distributed sample of mean @mean
+ *
+ * -ln(u) for u uniform in (0, 1], from log2(u) in 16.16 fixed point (bit by
+ * bit: squaring a number in [1, 2) gives a number >= 2 for a 1 bit).
+ */
+static u64 aiodev_exp_ns(u64 mean)
+{
+	u32 u = get_random_u32() | 1;
+	unsigned int ip = ilog2(u);
+	u64 x = (u64)u << (31 - ip);	/* u / 2^ip in Q31, in [1, 2) */
+	u64 neg_log2;
+	u32 frac = 0;
+	int bit;
+
+	for (bit = 15; bit >= 0; bit--) {
+		x = (x * x) >> 31;
+		if (x >= 1ULL << 32) {
+			x >>= 1;
+			frac |= 1U << bit;
+		}
+	}
+	/* -log2(u / 2^32) = 32 - ip - frac / 2^16; ln 2 = 45426 / 2^16 */
+	neg_log2 = ((u64)(32 - ip) << 16) - frac;
+	return mul_u64_u64_shr(mean, neg_log2 * 45426, 32);
+}
+
+static u64 aiodev_service_ns(const struct aiodev_config *cfg)
+{
+	switch (cfg->jitter) {
+	case AIODEV_JITTER_UNIFORM:
+		return mul_u64_u32_shr(2 * cfg->latency_ns, get_random_u32(), 32);
+	case AIODEV_JITTER_EXPONENTIAL:
+		return aiodev_exp_ns(cfg->latency_ns);
+	default:
+		return cfg->latency_ns;
+	}
+}
+
+/* A request takes a slot: the device sets its due time.  @ad->lock held. */
+static void aiodev_start(struct aiodev_rq *rq)
+{
+	struct aiodev *ad = rq->ad;
+	u32 mbps = ad->cfg.bandwidth_mbps;
+	ktime_t now = ktime_get();
+
+	rq->due = ktime_add_ns(now, aiodev_service_ns(&ad->cfg));
+	if (mbps) {
+		u64 xfer_ns = div64_u64((u64)rq->len * NSEC_PER_SEC,
+					(u64)mbps << 20);
+
+		ad->bus_free = ktime_add_ns(max(now, ad->bus_free), xfer_ns);
+		rq->due = max(rq->due, ad->bus_free);
+	}
+	ad->in_service++;
+}
+
+/* The error-injection verdict for a new request.  @ad->lock held. */
+static int aiodev_inject(struct aiodev *ad, struct aiodev_rq *rq)
+{
+	const struct aiodev_inject *inj = &ad->cfg.inject[rq->write];
+	u64 seq = ++ad->seq[rq->write];
+	u32 rem;
+
+	if (inj->every) {
+		div_u64_rem(seq, inj->every, &rem);
+		if (!rem)
+			return -EIO;
+	}
+	if (inj->percent && get_random_u32_below(100) < inj->percent)
+		return -EIO;
+	if (rq->pos < inj->bad_end && rq->pos + rq->len > inj->bad_start)
+		return -EIO;
+	return 0;
+}
+
+bool aiodev_has_slot(struct aiodev *ad)
+{
+	return !READ_ONCE(ad->nr_waiting) &&
+	       READ_ONCE(ad->in_service) < READ_ONCE(ad->cfg.queue_depth);
+}
+
+/*
+ * aiodev_queue - hand a new request to the device
+ *
+ * Takes a free slot, or joins the waiting list; with @nowait a request that
+ * would wait for a slot is refused with -EAGAIN instead.  In inline mode a
+ * request that the device finishes at once (latency 0, unlimited
+ * bandwidth) completes here, in the submitter.
+ */
+static int aiodev_queue(struct aiodev_rq *rq, bool nowait)
+{
+	struct aiodev *ad = rq->ad;
+	bool inline_now = false;
+	bool started;
+
+	trace_aiodev_submit(rq);
+	rq->submitted = ktime_get();
+	spin_lock_bh(&ad->lock);
+	started = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
+	if (!started && nowait) {
+		spin_unlock_bh(&ad->lock);
+		return -EAGAIN;
+	}
+	if (started) {
+		inline_now = rq->mode == AIODEV_COMPLETION_INLINE &&
+			     !ad->cfg.latency_ns && !ad->cfg.bandwidth_mbps;
+		aiodev_start(rq);
+	} else {
+		list_add_tail(&rq->node, &ad->waiting);
+		ad->nr_waiting++;
+		rq->queued = true;
+	}
+	rq->status = aiodev_inject(ad, rq);
+	ad->max_in_flight = max(ad->max_in_flight,
+				ad->in_service + ad->nr_waiting);
+	spin_unlock_bh(&ad->lock);
+
+	if (inline_now)
+		aiodev_complete(rq);
+	else if (started)
+		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
+	return 0;
+}
+
+/* Take a waiting request off the list; false if it has been started. */
+static bool aiodev_unqueue(struct aiodev_rq *rq)
+{
+	struct aiodev *ad = rq->ad;
+	bool waiting;
+
+	spin_lock_bh(&ad->lock);
+	waiting = rq->queued;
+	if (waiting) {
+		list_del(&rq->node);
+		ad->nr_waiting--;
+		rq->queued = false;
+	}
+	spin_unlock_bh(&ad->lock);
+	return waiting;
+}
+
+/* Start waiting requests while slots are free.  @ad->lock held. */
+static void aiodev_start_waiting(struct aiodev *ad, struct list_head *started)
+{
+	struct aiodev_rq *rq;
+
+	while (ad->nr_waiting && ad->in_service < ad->cfg.queue_depth) {
+		rq = list_first_entry(&ad->waiting, struct aiodev_rq, node);
+		list_move_tail(&rq->node, started);
+		ad->nr_waiting--;
+		rq->queued = false;
+		aiodev_start(rq);
+	}
+}
+
+/* Arm the timers of requests aiodev_start_waiting() started. */
+static void aiodev_arm(struct list_head *started)
+{
+	struct aiodev_rq *rq, *next;
+
+	/* Once its timer runs, a request may complete and be freed. */
+	list_for_each_entry_safe(rq, next, started, node)
+		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
+}
+
+/**
+ * aiodev_dispatch - start waiting requests while slots are free
+ * @ad: the device
+ *
+ * For a change of queue_depth; completions start waiting requests
+ * themselves.
+ */
+void aiodev_dispatch(struct aiodev *ad)
+{
+	LIST_HEAD(started);
+
+	spin_lock_bh(&ad->lock);
+	aiodev_start_waiting(ad, &started);
+	spin_unlock_bh(&ad->lock);
+	aiodev_arm(&started);
+}
+
+static void aiodev_account(struct aiodev_rq *rq, ssize_t ret)
+{
+	struct aiodev_stats __percpu *stats = rq->ad->stats;
+	u64 lat = ktime_to_ns(ktime_sub(ktime_get(), rq->submitted));
+	unsigned int bucket = lat ? min(ilog2(lat), AIODEV_LAT_BUCKETS - 1) : 0;
+
+	this_cpu_inc(stats->ios[rq->write]);
+	if (ret < 0)
+		this_cpu_inc(stats->errors[rq->write]);
+	else
+		this_cpu_add(stats->bytes[rq->write], ret);
+	this_cpu_inc(stats->lat[bucket]);
+	trace_aiodev_complete(rq, ret, lat);
+}
+
+static void aiodev_release_work(struct work_struct *work)
+{
+	struct aiodev_rq *rq = container_of(work, struct aiodev_rq, work);
+
+	aiodev_release_pages(rq);
+	aiodev_rq_put(rq);
+}
+
+/*
+ * aiodev_complete - the device has finished @rq
+ *
+ * Runs where the completion mode says: in the hrtimer's softirq (timer),
+ * in the workqueue (workqueue), or in the submitter (inline, at once).
+ * Moves an asynchronous request's data, frees the slot, then tells the
+ * waiter or the kiocb's owner.
+ */
+static void aiodev_complete(struct aiodev_rq *rq)
+{
+	struct aiodev *ad = rq->ad;
+	ssize_t ret = rq->status;
+	struct iov_iter iter;
+	LIST_HEAD(started);
+
+	if (rq->kind == AIODEV_RQ_KIOCB && !ret) {
+		iov_iter_bvec(&iter, rq->write ? ITER_SOURCE : ITER_DEST,
+			      rq->bvec, rq->nr_bvec, rq->len);
+		ret = aiodev_copy(rq, &iter);
+	}
+
+	spin_lock_bh(&ad->lock);
+	ad->in_service--;
+	aiodev_start_waiting(ad, &started);
+	spin_unlock_bh(&ad->lock);
+	aiodev_arm(&started);
+	if (wq_has_sleeper(&ad->poll_wait))
+		wake_up_poll(&ad->poll_wait,
+			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+
+	if (rq->kind == AIODEV_RQ_SYNC) {
+		aiodev_account(rq, ret ?: rq->len);
+		complete(&rq->done);
+		aiodev_rq_put(rq);
+		return;
+	}
+
+	aiodev_account(rq, ret);
+	if (ret > 0)
+		rq->iocb->ki_pos += ret;
+	rq->iocb->ki_complete(rq->iocb, ret);
+	if (rq->dirty && rq->release && rq->mode == AIODEV_COMPLETION_TIMER) {
+		/* Dirtying a page may sleep on its lock. */
+		INIT_WORK(&rq->work, aiodev_release_work);
+		queue_work(ad->wq, &rq->work);
+		return;
+	}
+	aiodev_release_pages(rq);
+	aiodev_rq_put(rq);
+}
+
+static void aiodev_complete_work(struct work_struct *work)
+{
+	aiodev_complete(container_of(work, struct aiodev_rq, work));
+}
+
+static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
+{
+	struct aiodev_rq *rq = container_of(timer, struct aiodev_rq, timer);
+
+	if (rq->mode == AIODEV_COMPLETION_WORKQUEUE) {
+		INIT_WORK(&rq->work, aiodev_complete_work);
+		queue_work(rq->ad->wq, &rq->work);
+	} else {
+		aiodev_complete(rq);
+	}
+	return HRTIMER_NORESTART;
+}
+
+/* The submitter waits for the request and moves the data itself. */
+static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
+			      struct iov_iter *iter, bool nowait)
+{
+	ssize_t ret;
+
+	rq->kind = AIODEV_RQ_SYNC;
+	init_completion(&rq->done);
+	refcount_set(&rq->ref, 2);	/* ours and the device's */
+	ret = aiodev_queue(rq, nowait);
+	if (ret) {
+		aiodev_rq_put(rq);
+		goto out;
+	}
+	if (wait_for_completion_killable(&rq->done)) {
+		/* Take it back if it has not started, or leave it to finish. */
+		if (aiodev_unqueue(rq))
+			aiodev_rq_put(rq);
+		ret = -EINTR;
+		goto out;
+	}
+	ret = rq->status ?: aiodev_copy(rq, iter);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+out:
+	aiodev_rq_put(rq);
+	return ret;
+}
+
+/* The device completes the request; ki_complete() reports it. */
+static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
+			       struct iov_iter *iter, bool nowait)
+{
+	int ret;
+
+	rq->kind = AIODEV_RQ_KIOCB;
+	rq->iocb = iocb;
+	ret = aiodev_take_pages(rq, iter, nowait);
+	if (!ret) {
+		ret = aiodev_queue(rq, nowait);
+		if (!ret)
+			return -EIOCBQUEUED;
+		aiodev_release_pages(rq);
+		iov_iter_revert(iter, rq->len);
+	}
+	aiodev_rq_put(rq);
+	return ret;
+}
+
+static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
+			 bool write)
+{
+	struct file *file = iocb->ki_filp;
+	struct aiodev *ad = file->private_data;
+	bool nowait = (iocb->ki_flags & IOCB_NOWAIT) ||
+		      (file->f_flags & O_NONBLOCK);
+	size_t count = iov_iter_count(iter);
+	loff_t pos = iocb->ki_pos;
+	struct aiodev_rq *rq;
+	ssize_t ret;
+
+	/* The VFS has checked the range (rw_verify_area); every path relies on it. */
+	if (pos < 0 || count > LLONG_MAX - pos)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	if (pos >= ad->size)
+		return write ? -ENOSPC : 0;
+
+	rq = aiodev_rq_alloc(ad, nowait ? GFP_NOWAIT : GFP_KERNEL);
+	if (!rq) {
+		ret = nowait ? -EAGAIN : -ENOMEM;
+		goto out;
+	}
+	rq->write = write;
+	rq->pos = pos;
+	rq->len = min_t(u64, count, ad->size - pos);
+	rq->mode = READ_ONCE(ad->cfg.completion);
+	if (is_sync_kiocb(iocb) || rq->mode == AIODEV_COMPLETION_INLINE)
+		ret = aiodev_rw_sync(rq, iocb, iter, nowait);
+	else
+		ret = aiodev_rw_async(rq, iocb, iter, nowait);
+out:
+	if (ret == -EAGAIN)
+		this_cpu_inc(ad->stats->eagain);
+	return ret;
+}
+
+ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return aiodev_rw(iocb, to, false);
+}
+
+ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return aiodev_rw(iocb, from, true);
+}
+
+/**
+ * aiodev_drain - wait until no request of @ad remains
+ * @ad: the device, whose files are all closed
+ *
+ * A request can outlive its file: the kiocb's owner may drop the file once
+ * ki_complete() has run, while the timer or worker still releases pages.
+ * After the last request is freed, synchronize_rcu() waits out the softirq
+ * that freed it; the caller's destroy_workqueue() waits out the workers.
+ */
+void aiodev_drain(struct aiodev *ad)
+{
+	wait_var_event(&ad->nr_rqs, !atomic_read(&ad->nr_rqs));
+	synchronize_rcu();
+}
+
+int aiodev_io_init(void)
+{
+	aiodev_rq_cache = KMEM_CACHE(aiodev_rq, 0);
+	return aiodev_rq_cache ? 0 : -ENOMEM;
+}
+
+void aiodev_io_exit(void)
+{
+	kmem_cache_destroy(aiodev_rq_cache);
+}
