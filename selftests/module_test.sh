@@ -70,7 +70,9 @@ echo "TAP version 13"
 loaded && rmmod aiodev
 
 for bad in nr_devices=0 nr_devices=65 nr_devices=abc size_mb=0 \
-	   size_mb=1048577 size_mb=-1; do
+	   size_mb=1048577 size_mb=-1 latency_ns=abc latency_ns=10000000001 \
+	   jitter=normal bandwidth_mbps=-5 queue_depth=0 queue_depth=4097 \
+	   completion=softirq; do
 	check "load with $bad is refused with EINVAL" refused "$bad"
 done
 

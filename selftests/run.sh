@@ -21,9 +21,11 @@ cd "$(dirname "$0")" || exit 1
 
 # Module parameters per test program.
 declare -A params=(
-	[rw_test]="nr_devices=2"
+	[rw_test]="nr_devices=3"
+	[async_test]=""
+	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue"
 )
-progs=${*:-rw_test module_test.sh}
+progs=${*:-rw_test async_test sysfs_test module_test.sh}
 timeout=$(sed -n 's/^timeout=//p' settings)
 kmemleak=/sys/kernel/debug/kmemleak
 failed=0
@@ -61,6 +63,10 @@ aiodev_kmemleak()
 		echo "ok - kmemleak $1"
 	fi
 }
+
+# For the tracepoint tests.
+tracing=/sys/kernel/tracing
+[ -d $tracing ] && [ ! -e $tracing/trace ] && mount -t tracefs tracefs $tracing
 
 # Whatever the kernel leaked before the tests is not theirs.
 [ -w $kmemleak ] && echo scan > $kmemleak && echo clear > $kmemleak

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Blocking I/O semantics of /dev/aiodevN: a RAM-backed, fixed-size,
- * seekable device.  Needs a freshly loaded module with at least two devices
- * (run.sh loads it): the first test checks that a fresh device reads zeros.
+ * seekable device.  Needs a freshly loaded module with three devices
+ * (run.sh loads it): /dev/aiodev2 is left alone until a test checks that a
+ * fresh device reads zeros.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,49 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-
-#define MIB (1024 * 1024)
-
-/* The byte at device offset @off in the pattern of @seed. */
-static uint8_t pattern_byte(uint64_t off, unsigned int seed)
-{
-	uint64_t x = (off + 1) * 0x9e3779b97f4a7c15ull ^ seed;
-
-	return x >> 56;
-}
-
-static void pattern_fill(uint8_t *buf, size_t len, uint64_t off,
-			 unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = pattern_byte(off + i, seed);
-}
-
-/* Index of the first byte of @buf that differs from the pattern, or -1. */
-static ssize_t pattern_check(const uint8_t *buf, size_t len, uint64_t off,
-			     unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != pattern_byte(off + i, seed))
-			return i;
-	return -1;
-}
-
-static off_t sysfs_size(int index)
-{
-	char path[64];
-	long long size = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/aiodev/aiodev%d/size", index);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &size) != 1)
-		size = -1;
-	fclose(f);
-	return size;
-}
+#include "lib.h"
 
 FIXTURE(aiodev) {
 	int fd;
@@ -74,7 +33,7 @@ FIXTURE_SETUP(aiodev)
 	if (self->fd < 0)
 		SKIP(return, "/dev/aiodev0: %s (module not loaded?)",
 		     strerror(errno));
-	self->size = sysfs_size(0);
+	self->size = aiodev_get(0, "size");
 	ASSERT_GE(self->size, 16 * MIB);
 	self->buf = malloc(8 * MIB);
 	self->buf2 = malloc(8 * MIB);
@@ -92,14 +51,18 @@ FIXTURE_TEARDOWN(aiodev)
 
 TEST_F(aiodev, fresh_device_reads_zeros)
 {
+	int fd = aiodev_open(2, O_RDONLY);
+
+	ASSERT_LE(0, fd) TH_LOG("/dev/aiodev2: needs nr_devices=3");
 	for (off_t off = 0; off < self->size; off += MIB) {
 		memset(self->buf, 0xa5, MIB);
-		ASSERT_EQ(MIB, pread(self->fd, self->buf, MIB, off));
+		ASSERT_EQ(MIB, pread(fd, self->buf, MIB, off));
 		for (size_t i = 0; i < MIB; i++) {
 			ASSERT_EQ(0, self->buf[i])
 				TH_LOG("offset %lld", (long long)(off + i));
 		}
 	}
+	close(fd);
 }
 
 TEST_F(aiodev, round_trip_many_offsets_and_sizes)
@@ -119,11 +82,11 @@ TEST_F(aiodev, round_trip_many_offsets_and_sizes)
 			off_t off = offsets[o];
 
 			seed++;
-			pattern_fill(self->buf, len, off, seed);
+			aiodev_pattern_fill(self->buf, len, off, seed);
 			ASSERT_EQ(len, pwrite(self->fd, self->buf, len, off));
 			memset(self->buf2, 0, len);
 			ASSERT_EQ(len, pread(self->fd, self->buf2, len, off));
-			ASSERT_EQ(-1, pattern_check(self->buf2, len, off, seed))
+			ASSERT_EQ(-1, aiodev_pattern_check(self->buf2, len, off, seed))
 				TH_LOG("len %zu off %lld", len, (long long)off);
 		}
 	}
@@ -153,10 +116,10 @@ TEST_F(aiodev, write_crossing_end_is_short)
 {
 	off_t off = self->size - 100;
 
-	pattern_fill(self->buf, 8192, off, 77);
+	aiodev_pattern_fill(self->buf, 8192, off, 77);
 	ASSERT_EQ(100, pwrite(self->fd, self->buf, 8192, off));
 	ASSERT_EQ(100, pread(self->fd, self->buf2, 8192, off));
-	EXPECT_EQ(-1, pattern_check(self->buf2, 100, off, 77));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, 100, off, 77));
 }
 
 TEST_F(aiodev, zero_length_io_returns_0)
@@ -196,7 +159,7 @@ TEST_F(aiodev, lseek_outside_device_is_einval)
 
 TEST_F(aiodev, read_write_advance_the_position)
 {
-	pattern_fill(self->buf, 6000, 8192, 5);
+	aiodev_pattern_fill(self->buf, 6000, 8192, 5);
 	ASSERT_EQ(8192, lseek(self->fd, 8192, SEEK_SET));
 	ASSERT_EQ(1000, write(self->fd, self->buf, 1000));
 	ASSERT_EQ(5000, write(self->fd, self->buf + 1000, 5000));
@@ -205,7 +168,7 @@ TEST_F(aiodev, read_write_advance_the_position)
 	ASSERT_EQ(3000, read(self->fd, self->buf2, 3000));
 	ASSERT_EQ(3000, read(self->fd, self->buf2 + 3000, 3000));
 	EXPECT_EQ(14192, lseek(self->fd, 0, SEEK_CUR));
-	EXPECT_EQ(-1, pattern_check(self->buf2, 6000, 8192, 5));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, 6000, 8192, 5));
 	/* At the end, read returns 0 and the position stays. */
 	ASSERT_EQ(self->size - 10, lseek(self->fd, -10, SEEK_END));
 	EXPECT_EQ(10, read(self->fd, self->buf2, 4096));
@@ -217,13 +180,13 @@ TEST_F(aiodev, data_persists_across_reopen)
 {
 	off_t off = 7 * MIB + 3;
 
-	pattern_fill(self->buf, 3 * MIB, off, 11);
+	aiodev_pattern_fill(self->buf, 3 * MIB, off, 11);
 	ASSERT_EQ(3 * MIB, pwrite(self->fd, self->buf, 3 * MIB, off));
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = open("/dev/aiodev0", O_RDONLY);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(3 * MIB, pread(self->fd, self->buf2, 3 * MIB, off));
-	EXPECT_EQ(-1, pattern_check(self->buf2, 3 * MIB, off, 11));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, 3 * MIB, off, 11));
 }
 
 TEST_F(aiodev, readv_writev_scatter_gather)
@@ -239,16 +202,16 @@ TEST_F(aiodev, readv_writev_scatter_gather)
 		{ self->buf2 + 7000, 7096 },
 	};
 
-	pattern_fill(self->buf, 14096, off, 21);
+	aiodev_pattern_fill(self->buf, 14096, off, 21);
 	memset(self->buf2, 0, 14096);
 	ASSERT_EQ(14096, pwritev(self->fd, wv, 3, off));
 	ASSERT_EQ(14096, preadv(self->fd, rv, 2, off));
-	EXPECT_EQ(-1, pattern_check(self->buf2, 14096, off, 21));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, 14096, off, 21));
 	/* And through the file position. */
 	ASSERT_EQ(off, lseek(self->fd, off, SEEK_SET));
 	memset(self->buf2, 0, 14096);
 	ASSERT_EQ(14096, readv(self->fd, rv, 2));
-	EXPECT_EQ(-1, pattern_check(self->buf2, 14096, off, 21));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, 14096, off, 21));
 	EXPECT_EQ(off + 14096, lseek(self->fd, 0, SEEK_CUR));
 }
 
@@ -273,11 +236,11 @@ TEST_F(aiodev, bad_user_pointers_are_efault)
 	/* A buffer whose second page is unmapped gives a short transfer. */
 	ASSERT_EQ(0, mprotect(map, page, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, munmap(map + page, page));
-	pattern_fill(map, page, 0, 31);
+	aiodev_pattern_fill(map, page, 0, 31);
 	EXPECT_EQ(page, pwrite(self->fd, map, 2 * page, 0));
 	memset(map, 0, page);
 	EXPECT_EQ(page, pread(self->fd, map, 2 * page, 0));
-	EXPECT_EQ(-1, pattern_check(map, page, 0, 31));
+	EXPECT_EQ(-1, aiodev_pattern_check(map, page, 0, 31));
 	munmap(map, page);
 }
 
@@ -311,14 +274,14 @@ TEST_F(aiodev, two_devices_do_not_share_data)
 	if (fd1 < 0)
 		SKIP(return, "/dev/aiodev1: %s (needs nr_devices >= 2)",
 		     strerror(errno));
-	pattern_fill(self->buf, MIB, off, 41);
-	pattern_fill(self->buf2, MIB, off, 42);
+	aiodev_pattern_fill(self->buf, MIB, off, 41);
+	aiodev_pattern_fill(self->buf2, MIB, off, 42);
 	ASSERT_EQ(MIB, pwrite(self->fd, self->buf, MIB, off));
 	ASSERT_EQ(MIB, pwrite(fd1, self->buf2, MIB, off));
 	ASSERT_EQ(MIB, pread(self->fd, self->buf, MIB, off));
 	ASSERT_EQ(MIB, pread(fd1, self->buf2, MIB, off));
-	EXPECT_EQ(-1, pattern_check(self->buf, MIB, off, 41));
-	EXPECT_EQ(-1, pattern_check(self->buf2, MIB, off, 42));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf, MIB, off, 41));
+	EXPECT_EQ(-1, aiodev_pattern_check(self->buf2, MIB, off, 42));
 	close(fd1);
 }
 
@@ -337,14 +300,14 @@ static void *writer_main(void *arg)
 	struct writer *w = arg;
 	off_t base = (off_t)w->index * WRITER_SPAN;
 	uint8_t *buf = malloc(WRITER_SPAN);
-	size_t chunk = 1 + w->index * 997;
+	size_t chunk = 509 + w->index * 997;
 
 	if (!buf) {
 		w->failed = 1;
 		return NULL;
 	}
 	for (int pass = 0; pass < 4; pass++) {
-		pattern_fill(buf, WRITER_SPAN, base, 100 + w->index + pass);
+		aiodev_pattern_fill(buf, WRITER_SPAN, base, 100 + w->index + pass);
 		for (size_t done = 0; done < WRITER_SPAN; done += chunk) {
 			size_t n = WRITER_SPAN - done < chunk ? WRITER_SPAN - done : chunk;
 
@@ -374,7 +337,7 @@ TEST_F(aiodev, concurrent_writers_to_disjoint_ranges)
 		off_t base = (off_t)i * WRITER_SPAN;
 
 		ASSERT_EQ(WRITER_SPAN, pread(self->fd, self->buf, WRITER_SPAN, base));
-		EXPECT_EQ(-1, pattern_check(self->buf, WRITER_SPAN, base, 100 + i + 3))
+		EXPECT_EQ(-1, aiodev_pattern_check(self->buf, WRITER_SPAN, base, 100 + i + 3))
 			TH_LOG("writer %d", i);
 	}
 }

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the aiodev selftests: see lib.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libaio.h>
+#include <liburing.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+int aiodev_open(int index, int flags)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/dev/aiodev%d", index);
+	return open(path, flags);
+}
+
+static int aiodev_attr_open(int index, const char *attr, int flags)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/aiodev/aiodev%d/%s", index,
+		 attr);
+	return open(path, flags);
+}
+
+int aiodev_set(int index, const char *attr, const char *fmt, ...)
+{
+	char val[128];
+	va_list ap;
+	int fd, len, ret = 0;
+
+	va_start(ap, fmt);
+	len = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	fd = aiodev_attr_open(index, attr, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int aiodev_get_str(int index, const char *attr, char *buf, size_t len)
+{
+	int fd = aiodev_attr_open(index, attr, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+long long aiodev_get(int index, const char *attr)
+{
+	char buf[64];
+
+	if (aiodev_get_str(index, attr, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
+int aiodev_reset(int index, const char *completion)
+{
+	static const char *const defaults[][2] = {
+		{ "latency_ns", "0" },
+		{ "jitter", "none" },
+		{ "bandwidth_mbps", "0" },
+		{ "queue_depth", "32" },
+		{ "inject/read_every", "0" },
+		{ "inject/read_percent", "0" },
+		{ "inject/read_bad_range", "none" },
+		{ "inject/write_every", "0" },
+		{ "inject/write_percent", "0" },
+		{ "inject/write_bad_range", "none" },
+		{ "stats/reset", "1" },
+	};
+	int ret = aiodev_set(index, "completion", "%s", completion);
+
+	for (size_t i = 0; !ret && i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		ret = aiodev_set(index, defaults[i][0], "%s", defaults[i][1]);
+	return ret;
+}
+
+static uint8_t aiodev_pattern_byte(uint64_t off, unsigned int seed)
+{
+	uint64_t x = (off + 1) * 0x9e3779b97f4a7c15ull ^ seed;
+
+	return x >> 56;
+}
+
+void aiodev_pattern_fill(void *buf, size_t len, uint64_t off, unsigned int seed)
+{
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = aiodev_pattern_byte(off + i, seed);
+}
+
+ssize_t aiodev_pattern_check(const void *buf, size_t len, uint64_t off,
+			     unsigned int seed)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != aiodev_pattern_byte(off + i, seed))
+			return i;
+	return -1;
+}
+
+uint64_t aiodev_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int aiodev_count_threads(const char *prefix)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	char path[300], comm[32];
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)))
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+static void aiodev_done(struct aiodev_op *op, ssize_t res, int i, int *order,
+			int *ndone)
+{
+	op->res = res;
+	op->done_ns = aiodev_now_ns();
+	if (order)
+		order[*ndone] = i;
+	(*ndone)++;
+}
+
+static int aiodev_run_sync(int fd, struct aiodev_op *ops, int n, int *order)
+{
+	int done = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct aiodev_op *op = &ops[i];
+		struct iovec iov = { op->buf, op->len };
+		ssize_t res;
+
+		op->submit_ns = aiodev_now_ns();
+		if (op->write)
+			res = pwritev2(fd, &iov, 1, op->off, op->rw_flags);
+		else
+			res = preadv2(fd, &iov, 1, op->off, op->rw_flags);
+		aiodev_done(op, res < 0 ? -errno : res, i, order, &done);
+	}
+	return 0;
+}
+
+static int aiodev_run_aio(int fd, struct aiodev_op *ops, int n, int depth,
+			  int *order)
+{
+	struct io_event *events = calloc(depth, sizeof(*events));
+	struct iocb *cbs = calloc(n, sizeof(*cbs));
+	io_context_t ctx = 0;
+	int next = 0, done = 0, inflight = 0, ret;
+
+	if (!events || !cbs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = io_setup(depth, &ctx);
+	if (ret)
+		goto out;
+	while (done < n) {
+		while (inflight < depth && next < n) {
+			struct aiodev_op *op = &ops[next];
+			struct iocb *cb = &cbs[next], *cbp = cb;
+
+			if (op->write)
+				io_prep_pwrite(cb, fd, op->buf, op->len, op->off);
+			else
+				io_prep_pread(cb, fd, op->buf, op->len, op->off);
+			cb->aio_rw_flags = op->rw_flags;
+			cb->data = (void *)(intptr_t)next;
+			op->submit_ns = aiodev_now_ns();
+			ret = io_submit(ctx, 1, &cbp);
+			if (ret != 1) {
+				ret = ret < 0 ? ret : -EIO;
+				goto out_destroy;
+			}
+			next++;
+			inflight++;
+		}
+		ret = io_getevents(ctx, 1, depth, events, NULL);
+		if (ret < 0)
+			goto out_destroy;
+		for (int e = 0; e < ret; e++) {
+			int i = (intptr_t)events[e].data;
+
+			aiodev_done(&ops[i], (long)events[e].res, i, order, &done);
+			inflight--;
+		}
+	}
+	ret = 0;
+out_destroy:
+	io_destroy(ctx);
+out:
+	free(events);
+	free(cbs);
+	return ret;
+}
+
+static int aiodev_run_uring(int fd, struct aiodev_op *ops, int n, int depth,
+			    int *order)
+{
+	int next = 0, done = 0, inflight = 0, ret;
+	struct io_uring ring;
+
+	ret = io_uring_queue_init(depth, &ring, 0);
+	if (ret)
+		return ret;
+	while (done < n) {
+		struct io_uring_cqe *cqe;
+
+		while (inflight < depth && next < n) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			struct aiodev_op *op = &ops[next];
+
+			if (op->write)
+				io_uring_prep_write(sqe, fd, op->buf, op->len, op->off);
+			else
+				io_uring_prep_read(sqe, fd, op->buf, op->len, op->off);
+			sqe->rw_flags = op->rw_flags;
+			io_uring_sqe_set_data64(sqe, next);
+			op->submit_ns = aiodev_now_ns();
+			next++;
+			inflight++;
+			ret = io_uring_submit(&ring);
+			if (ret != 1) {
+				ret = ret < 0 ? ret : -EIO;
+				goto out;
+			}
+		}
+		ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret)
+			goto out;
+		do {
+			int i = io_uring_cqe_get_data64(cqe);
+
+			aiodev_done(&ops[i], cqe->res, i, order, &done);
+			inflight--;
+			io_uring_cqe_seen(&ring, cqe);
+		} while (!io_uring_peek_cqe(&ring, &cqe));
+	}
+	ret = 0;
+out:
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+int aiodev_run_ops(enum aiodev_engine engine, int fd, struct aiodev_op *ops,
+		   int n, int depth, int *order)
+{
+	switch (engine) {
+	case AIODEV_SYNC:
+		return aiodev_run_sync(fd, ops, n, order);
+	case AIODEV_AIO:
+		return aiodev_run_aio(fd, ops, n, depth, order);
+	case AIODEV_URING:
+		return aiodev_run_uring(fd, ops, n, depth, order);
+	}
+	return -EINVAL;
+}

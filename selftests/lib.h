@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the aiodev selftests: the device and its sysfs
+ * attributes, data patterns, and one way to run a batch of reads and writes
+ * through each I/O interface (blocking, legacy aio, io_uring).
+ */
+#ifndef AIODEV_SELFTEST_LIB_H
+#define AIODEV_SELFTEST_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MIB (1024 * 1024)
+
+/* Open /dev/aiodevN; -1 with errno on failure. */
+int aiodev_open(int index, int flags);
+
+/*
+ * Write a value to /sys/class/aiodev/aiodevN/ATTR (printf-style); 0, or
+ * -errno as the kernel returned it.
+ */
+int aiodev_set(int index, const char *attr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Read an attribute into @buf (newline removed); 0 or -errno. */
+int aiodev_get_str(int index, const char *attr, char *buf, size_t len);
+/* Read a numeric attribute; -1 if it cannot be read. */
+long long aiodev_get(int index, const char *attr);
+
+/* The device's defaults for the tests: no latency, no injected errors. */
+int aiodev_reset(int index, const char *completion);
+
+/* A reproducible pattern, a function of the device offset and a seed. */
+void aiodev_pattern_fill(void *buf, size_t len, uint64_t off, unsigned int seed);
+/* Index of the first byte that differs from the pattern, or -1. */
+ssize_t aiodev_pattern_check(const void *buf, size_t len, uint64_t off,
+			     unsigned int seed);
+
+uint64_t aiodev_now_ns(void);
+
+/* Threads of this process whose name starts with @prefix (iou-wrk...). */
+int aiodev_count_threads(const char *prefix);
+
+enum aiodev_engine {
+	AIODEV_SYNC,	/* pread/pwrite */
+	AIODEV_AIO,	/* io_submit/io_getevents */
+	AIODEV_URING,	/* io_uring read/write */
+};
+
+struct aiodev_op {
+	bool write;
+	void *buf;
+	size_t len;
+	off_t off;
+	int rw_flags;		/* RWF_* */
+	ssize_t res;		/* bytes moved or -errno */
+	uint64_t submit_ns;
+	uint64_t done_ns;
+};
+
+/*
+ * Run @n ops on @fd through @engine with up to @depth in flight, keeping
+ * the queue full.  Completion order is recorded in @order if not NULL.
+ * Returns 0, or -errno if the engine itself failed (not an op).
+ */
+int aiodev_run_ops(enum aiodev_engine engine, int fd, struct aiodev_op *ops,
+		   int n, int depth, int *order);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/class/aiodev/aiodevN/: module parameters as defaults, validation
+ * (a bad value is EINVAL and changes nothing), read-only attributes,
+ * statistics, and the tracepoints.  run.sh loads the module with
+ * nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99
+ * queue_depth=7 completion=workqueue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib.h"
+
+static const char *const config_attrs[] = {
+	"latency_ns", "jitter", "bandwidth_mbps", "queue_depth", "completion",
+	"inject/read_every", "inject/read_percent", "inject/read_bad_range",
+	"inject/write_every", "inject/write_percent", "inject/write_bad_range",
+};
+
+static void expect_attr(struct __test_metadata *_metadata, int index,
+			const char *attr, const char *want)
+{
+	char val[128];
+
+	ASSERT_EQ(0, aiodev_get_str(index, attr, val, sizeof(val)));
+	EXPECT_STREQ(want, val) TH_LOG("aiodev%d/%s", index, attr);
+}
+
+TEST(module_parameters_are_the_defaults)
+{
+	for (int i = 0; i < 2; i++) {
+		expect_attr(_metadata, i, "latency_ns", "12345");
+		expect_attr(_metadata, i, "jitter", "uniform");
+		expect_attr(_metadata, i, "bandwidth_mbps", "99");
+		expect_attr(_metadata, i, "queue_depth", "7");
+		expect_attr(_metadata, i, "completion", "workqueue");
+		expect_attr(_metadata, i, "inject/read_every", "0");
+		expect_attr(_metadata, i, "inject/write_percent", "0");
+		expect_attr(_metadata, i, "inject/read_bad_range", "none");
+	}
+}
+
+TEST(valid_values_round_trip)
+{
+	static const char *const values[][3] = {
+		/* attribute, written, read back */
+		{ "latency_ns", "0", "0" },
+		{ "latency_ns", "10000000000", "10000000000" },
+		{ "latency_ns", "0x10\n", "16" },
+		{ "jitter", "exponential\n", "exponential" },
+		{ "jitter", "none", "none" },
+		{ "bandwidth_mbps", "1048576", "1048576" },
+		{ "bandwidth_mbps", "0", "0" },
+		{ "queue_depth", "1", "1" },
+		{ "queue_depth", "4096", "4096" },
+		{ "completion", "inline", "inline" },
+		{ "completion", "timer\n", "timer" },
+		{ "inject/read_every", "4294967295", "4294967295" },
+		{ "inject/read_every", "0", "0" },
+		{ "inject/write_percent", "100", "100" },
+		{ "inject/write_percent", "0", "0" },
+		{ "inject/write_bad_range", "0-1", "0-1" },
+		{ "inject/write_bad_range", "4096-8192\n", "4096-8192" },
+		{ "inject/write_bad_range", "none", "none" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+		EXPECT_EQ(0, aiodev_set(0, values[i][0], "%s", values[i][1]))
+			TH_LOG("%s <- %s", values[i][0], values[i][1]);
+		expect_attr(_metadata, 0, values[i][0], values[i][2]);
+	}
+}
+
+TEST(invalid_values_are_einval_and_change_nothing)
+{
+	static const char *const junk[][2] = {
+		{ "latency_ns", "abc" },
+		{ "latency_ns", "\n" },
+		{ "latency_ns", "-1" },
+		{ "latency_ns", "12abc" },
+		{ "latency_ns", "10000000001" },
+		{ "latency_ns", "18446744073709551616" },
+		{ "jitter", "gaussian" },
+		{ "bandwidth_mbps", "1048577" },
+		{ "queue_depth", "0" },
+		{ "queue_depth", "4097" },
+		{ "queue_depth", "99999999999999999999999" },
+		{ "completion", "softirq" },
+		{ "completion", "timerx" },
+		{ "inject/read_every", "4294967296" },
+		{ "inject/read_percent", "101" },
+		{ "inject/read_bad_range", "8192-4096" },
+		{ "inject/read_bad_range", "4096-4096" },
+		{ "inject/read_bad_range", "4096" },
+		{ "inject/read_bad_range", "x-4096" },
+		{ "inject/read_bad_range", "1-" },
+		{ "inject/read_bad_range", "1-2-3" },
+	};
+	char before[128], after[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
+		ASSERT_EQ(0, aiodev_get_str(1, junk[i][0], before, sizeof(before)));
+		EXPECT_EQ(-EINVAL, aiodev_set(1, junk[i][0], "%s", junk[i][1]))
+			TH_LOG("%s <- '%s'", junk[i][0], junk[i][1]);
+		ASSERT_EQ(0, aiodev_get_str(1, junk[i][0], after, sizeof(after)));
+		EXPECT_STREQ(before, after) TH_LOG("%s", junk[i][0]);
+	}
+}
+
+TEST(read_only_attributes_refuse_writes)
+{
+	static const char *const ro[] = {
+		"size", "stats/reads", "stats/write_bytes", "stats/in_flight",
+		"stats/latency_hist",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ro); i++) {
+		EXPECT_EQ(-EACCES, aiodev_set(0, ro[i], "0")) TH_LOG("%s", ro[i]);
+	}
+	expect_attr(_metadata, 0, "size", "67108864");
+}
+
+TEST(devices_are_configured_independently)
+{
+	char before[16][128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_attrs); i++)
+		ASSERT_EQ(0, aiodev_get_str(0, config_attrs[i], before[i], 128));
+	ASSERT_EQ(0, aiodev_set(1, "latency_ns", "777"));
+	ASSERT_EQ(0, aiodev_set(1, "completion", "inline"));
+	ASSERT_EQ(0, aiodev_set(1, "inject/read_bad_range", "1-2"));
+	for (size_t i = 0; i < ARRAY_SIZE(config_attrs); i++)
+		expect_attr(_metadata, 0, config_attrs[i], before[i]);
+}
+
+TEST(stats_reset)
+{
+	int fd = aiodev_open(0, O_RDWR);
+	char buf[4096];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aiodev_reset(0, "timer"));
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(1, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(4096, aiodev_get(0, "stats/write_bytes"));
+	EXPECT_EQ(-EINVAL, aiodev_set(0, "stats/reset", "0"));
+	EXPECT_EQ(-EINVAL, aiodev_set(0, "stats/reset", "junk"));
+	EXPECT_EQ(1, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(0, aiodev_set(0, "stats/reset", "1"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/write_bytes"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/max_in_flight"));
+	close(fd);
+}
+
+/* "LOW COUNT" lines: LOW 0 or a power of two, ascending, COUNT > 0. */
+TEST(latency_histogram_format)
+{
+	int fd = aiodev_open(0, O_RDWR);
+	char hist[2048], buf[512], *line;
+	unsigned long long prev = 0, total = 0;
+	int lines = 0;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aiodev_reset(0, "timer"));
+	ASSERT_EQ(0, aiodev_set(0, "jitter", "exponential"));
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "100000"));
+	for (int i = 0; i < 50; i++)
+		ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), i * 512));
+	ASSERT_EQ(0, aiodev_get_str(0, "stats/latency_hist", hist, sizeof(hist)));
+	for (line = strtok(hist, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long long low, n;
+
+		ASSERT_EQ(2, sscanf(line, "%llu %llu", &low, &n)) TH_LOG("%s", line);
+		EXPECT_EQ(0, low & (low - 1)) TH_LOG("%s", line);
+		if (lines++) {
+			EXPECT_LT(prev, low);
+		}
+		EXPECT_LT(0, n);
+		prev = low;
+		total += n;
+	}
+	EXPECT_EQ(50, total);
+	close(fd);
+}
+
+static const char *tracefs(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	static char path[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events/aiodev", dirs[i]);
+		if (!access(path, F_OK))
+			return dirs[i];
+	}
+	return NULL;
+}
+
+static int write_file(const char *dir, const char *name, const char *val)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+TEST(tracepoints_follow_requests)
+{
+	const char *dir = tracefs();
+	char path[256], line[512];
+	int fd = aiodev_open(0, O_RDWR), submits = 0, completes = 0;
+	char buf[512];
+	FILE *trace;
+
+	if (!dir)
+		SKIP(return, "no tracefs with aiodev events (kernel without tracing?)");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aiodev_reset(0, "timer"));
+	ASSERT_EQ(0, write_file(dir, "trace", ""));
+	ASSERT_EQ(0, write_file(dir, "events/aiodev/enable", "1"));
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 4096));
+	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 4096));
+	ASSERT_EQ(0, write_file(dir, "events/aiodev/enable", "0"));
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	trace = fopen(path, "r");
+	ASSERT_NE(NULL, trace);
+	while (fgets(line, sizeof(line), trace)) {
+		if (strstr(line, "aiodev_submit: aiodev0") &&
+		    strstr(line, "pos=4096 len=512"))
+			submits++;
+		if (strstr(line, "aiodev_complete: aiodev0") &&
+		    strstr(line, "ret=512"))
+			completes++;
+	}
+	fclose(trace);
+	EXPECT_EQ(2, submits);
+	EXPECT_EQ(2, completes);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
