@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -599,6 +600,36 @@ TEST_F(dev, close_with_requests_in_flight)
 	io_destroy(ctx);
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(0, wait_idle());
+	free(buf);
+}
+
+/*
+ * A request in flight holds the device's file, so unloading is refused
+ * even after the submitter closed it (delete_module() straight away: the
+ * request has a second to run).
+ */
+TEST_F(dev, rmmod_is_refused_while_a_request_holds_the_device)
+{
+	char *buf = calloc(2, 4096);
+	struct io_event event;
+	struct io_uring ring;
+	io_context_t ctx = 0;
+	int fd = aiodev_open(0, O_RDWR);
+
+	if (!strcmp(variant->mode, "inline"))
+		SKIP(return, "inline mode completes requests before submission returns");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 1000 * MSEC));
+	ASSERT_EQ(0, submit_and_leave(fd, 1, &ctx, &ring, buf));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "aiodev", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(1, io_getevents(ctx, 1, 1, &event, NULL));
+	EXPECT_EQ(4096, (long)event.res);
+	io_uring_queue_exit(&ring);
+	io_destroy(ctx);
 	free(buf);
 }
 
