@@ -15,25 +15,15 @@
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-/* How the device delivers completions, like null_blk's irqmode. */
-enum aiodev_completion {
-	/* The submitter waits for its request and moves the data itself. */
-	AIODEV_COMPLETION_INLINE,
-	/* An hrtimer at the due time hands the request to a workqueue. */
-	AIODEV_COMPLETION_WORKQUEUE,
-	/* The hrtimer completes the request from its (softirq) callback. */
-	AIODEV_COMPLETION_TIMER,
-};
+/* The passthrough ABI; also enum aiodev_completion and enum aiodev_jitter. */
+#include <uapi/linux/aiodev.h>
 
-/* The spread of the service time around latency_ns. */
-enum aiodev_jitter {
-	AIODEV_JITTER_NONE,		/* always latency_ns */
-	AIODEV_JITTER_UNIFORM,		/* uniform in [0, 2 * latency_ns] */
-	AIODEV_JITTER_EXPONENTIAL,	/* exponential, mean latency_ns */
-};
+struct io_uring_cmd;
+struct io_comp_batch;
 
 /* Error injection for one direction: requests fail with -EIO. */
 struct aiodev_inject {
@@ -64,6 +54,7 @@ struct aiodev_stats {
 	u64 bytes[2];
 	u64 errors[2];
 	u64 eagain;		/* requests refused with -EAGAIN */
+	u64 nops;		/* AIODEV_URING_CMD_NOP: no data, no direction */
 	u64 lat[AIODEV_LAT_BUCKETS];	/* bucket i: [2^i, 2^(i+1)) ns */
 };
 
@@ -115,6 +106,7 @@ struct aiodev {
 enum aiodev_rq_kind {
 	AIODEV_RQ_SYNC,		/* a task waits on @done and copies */
 	AIODEV_RQ_KIOCB,	/* async kiocb, user pages in @bvec */
+	AIODEV_RQ_CMD,		/* io_uring passthrough, buffer in @iter */
 };
 
 /**
@@ -137,6 +129,10 @@ enum aiodev_rq_kind {
  * @nr_bvec: entries in @bvec
  * @release: the pages of @bvec hold a pin or reference to drop
  * @dirty: the pages were written by the device (a read)
+ * @ioucmd: AIODEV_RQ_CMD: the io_uring command
+ * @iter: AIODEV_RQ_CMD: its buffer (user memory or a registered buffer)
+ * @iopoll: AIODEV_RQ_CMD: on a polled ring, completed by the poller
+ * @polled: AIODEV_RQ_CMD with @iopoll: the device has finished it
  * @timer: fires at @due
  * @work: workqueue mode completion; page release
  */
@@ -159,6 +155,10 @@ struct aiodev_rq {
 	unsigned int nr_bvec;
 	bool release;
 	bool dirty;
+	struct io_uring_cmd *ioucmd;
+	struct iov_iter iter;
+	bool iopoll;
+	bool polled;
 	struct hrtimer timer;
 	struct work_struct work;
 };
@@ -168,9 +168,25 @@ int aiodev_io_init(void);
 void aiodev_io_exit(void);
 ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from);
+int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
+		  unsigned int flags);
 bool aiodev_has_slot(struct aiodev *ad);
 void aiodev_dispatch(struct aiodev *ad);
 void aiodev_drain(struct aiodev *ad);
+struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp);
+void aiodev_rq_put(struct aiodev_rq *rq);
+int aiodev_queue(struct aiodev_rq *rq, bool nowait);
+ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
+		       bool nowait);
+bool aiodev_cancel(struct aiodev_rq *rq);
+ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter);
+void aiodev_account(struct aiodev_rq *rq, ssize_t ret);
+
+/* aiodev_uring.c */
+int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
+			unsigned int poll_flags);
+void aiodev_uring_complete(struct aiodev_rq *rq);
 
 /* aiodev_sysfs.c */
 extern const struct attribute_group *aiodev_groups[];

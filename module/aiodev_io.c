@@ -56,7 +56,7 @@ static struct kmem_cache *aiodev_rq_cache;
 static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer);
 static void aiodev_complete(struct aiodev_rq *rq);
 
-static struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
+struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
 {
 	struct aiodev_rq *rq = kmem_cache_zalloc(aiodev_rq_cache, gfp);
 
@@ -71,7 +71,7 @@ static struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
 	return rq;
 }
 
-static void aiodev_rq_put(struct aiodev_rq *rq)
+void aiodev_rq_put(struct aiodev_rq *rq)
 {
 	struct aiodev *ad = rq->ad;
 
@@ -150,7 +150,7 @@ static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
 }
 
 /* The data transfer, between the device and @iter: bytes moved or -EFAULT. */
-static ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter)
+ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter)
 {
 	void *data = rq->ad->data + rq->pos;
 	size_t done;
@@ -219,13 +219,16 @@ static void aiodev_start(struct aiodev_rq *rq)
 	ad->in_service++;
 }
 
-/* The error-injection verdict for a new request.  @ad->lock held. */
+/* The error-injection verdict for a new read or write.  @ad->lock held. */
 static int aiodev_inject(struct aiodev *ad, struct aiodev_rq *rq)
 {
 	const struct aiodev_inject *inj = &ad->cfg.inject[rq->write];
-	u64 seq = ++ad->seq[rq->write];
+	u64 seq;
 	u32 rem;
 
+	if (!rq->len)	/* a NOP moves no data: nothing to fail */
+		return 0;
+	seq = ++ad->seq[rq->write];
 	if (inj->every) {
 		div_u64_rem(seq, inj->every, &rem);
 		if (!rem)
@@ -252,7 +255,7 @@ bool aiodev_has_slot(struct aiodev *ad)
  * request that the device finishes at once (latency 0, unlimited
  * bandwidth) completes here, in the submitter.
  */
-static int aiodev_queue(struct aiodev_rq *rq, bool nowait)
+int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 {
 	struct aiodev *ad = rq->ad;
 	bool inline_now = false;
@@ -328,6 +331,39 @@ static void aiodev_arm(struct list_head *started)
 		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
 }
 
+/* A request leaves its slot: start the next, tell poll() there is room. */
+static void aiodev_release_slot(struct aiodev *ad)
+{
+	LIST_HEAD(started);
+
+	spin_lock_bh(&ad->lock);
+	ad->in_service--;
+	aiodev_start_waiting(ad, &started);
+	spin_unlock_bh(&ad->lock);
+	aiodev_arm(&started);
+	if (wq_has_sleeper(&ad->poll_wait))
+		wake_up_poll(&ad->poll_wait,
+			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+}
+
+/**
+ * aiodev_cancel - take back a request the device has not finished
+ * @rq: a request handed to aiodev_queue()
+ *
+ * Return: true if @rq was still waiting for a slot or its timer had not
+ * fired: it is the caller's again.  False if it is completing: the
+ * completion path still owns it.
+ */
+bool aiodev_cancel(struct aiodev_rq *rq)
+{
+	if (aiodev_unqueue(rq))
+		return true;
+	if (hrtimer_try_to_cancel(&rq->timer) <= 0)
+		return false;
+	aiodev_release_slot(rq->ad);
+	return true;
+}
+
 /**
  * aiodev_dispatch - start waiting requests while slots are free
  * @ad: the device
@@ -345,13 +381,17 @@ void aiodev_dispatch(struct aiodev *ad)
 	aiodev_arm(&started);
 }
 
-static void aiodev_account(struct aiodev_rq *rq, ssize_t ret)
+/* Count a completed request: @ret is what its submitter is told. */
+void aiodev_account(struct aiodev_rq *rq, ssize_t ret)
 {
 	struct aiodev_stats __percpu *stats = rq->ad->stats;
 	u64 lat = ktime_to_ns(ktime_sub(ktime_get(), rq->submitted));
 	unsigned int bucket = lat ? min(ilog2(lat), AIODEV_LAT_BUCKETS - 1) : 0;
 
-	this_cpu_inc(stats->ios[rq->write]);
+	if (!rq->len)
+		this_cpu_inc(stats->nops);
+	else
+		this_cpu_inc(stats->ios[rq->write]);
 	if (ret < 0)
 		this_cpu_inc(stats->errors[rq->write]);
 	else
@@ -381,28 +421,26 @@ static void aiodev_complete(struct aiodev_rq *rq)
 	struct aiodev *ad = rq->ad;
 	ssize_t ret = rq->status;
 	struct iov_iter iter;
-	LIST_HEAD(started);
 
 	if (rq->kind == AIODEV_RQ_KIOCB && !ret) {
 		iov_iter_bvec(&iter, rq->write ? ITER_SOURCE : ITER_DEST,
 			      rq->bvec, rq->nr_bvec, rq->len);
 		ret = aiodev_copy(rq, &iter);
 	}
+	aiodev_release_slot(ad);
 
-	spin_lock_bh(&ad->lock);
-	ad->in_service--;
-	aiodev_start_waiting(ad, &started);
-	spin_unlock_bh(&ad->lock);
-	aiodev_arm(&started);
-	if (wq_has_sleeper(&ad->poll_wait))
-		wake_up_poll(&ad->poll_wait,
-			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
-
-	if (rq->kind == AIODEV_RQ_SYNC) {
-		aiodev_account(rq, ret ?: rq->len);
+	switch (rq->kind) {
+	case AIODEV_RQ_SYNC:
+		/* Accounted by its waiter, which moves its data. */
 		complete(&rq->done);
 		aiodev_rq_put(rq);
 		return;
+	case AIODEV_RQ_CMD:
+		/* Accounted when its data has moved, in its task. */
+		aiodev_uring_complete(rq);
+		return;
+	case AIODEV_RQ_KIOCB:
+		break;
 	}
 
 	aiodev_account(rq, ret);
@@ -437,31 +475,62 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* The submitter waits for the request and moves the data itself. */
-static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
-			      struct iov_iter *iter, bool nowait)
+/*
+ * Queue a request and wait until the device finishes it: 0 when it has
+ * (its data not moved yet), -EAGAIN (not queued) or -EINTR (killed).
+ */
+static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 {
-	ssize_t ret;
+	int ret;
 
 	rq->kind = AIODEV_RQ_SYNC;
 	init_completion(&rq->done);
-	refcount_set(&rq->ref, 2);	/* ours and the device's */
+	refcount_set(&rq->ref, 2);	/* the caller's and the device's */
 	ret = aiodev_queue(rq, nowait);
 	if (ret) {
 		aiodev_rq_put(rq);
-		goto out;
+		return ret;
 	}
 	if (wait_for_completion_killable(&rq->done)) {
 		/* Take it back if it has not started, or leave it to finish. */
 		if (aiodev_unqueue(rq))
 			aiodev_rq_put(rq);
-		ret = -EINTR;
-		goto out;
+		return -EINTR;
 	}
-	ret = rq->status ?: aiodev_copy(rq, iter);
+	return 0;
+}
+
+/**
+ * aiodev_sync_io - a request its submitter waits for
+ * @rq: a new request, which the caller keeps (and puts)
+ * @iter: where its data goes to or comes from, in the submitter's context
+ * @nowait: refuse with -EAGAIN rather than wait for a slot
+ *
+ * Queues @rq, waits until the device has finished it, then moves the data.
+ *
+ * Return: bytes moved, or -errno.
+ */
+ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
+		       bool nowait)
+{
+	ssize_t ret = aiodev_queue_wait(rq, nowait);
+
+	if (ret == -EAGAIN)
+		return ret;
+	if (!ret)
+		ret = rq->status ?: rq->len ? aiodev_copy(rq, iter) : 0;
+	aiodev_account(rq, ret);
+	return ret;
+}
+
+/* The submitter waits for the request and moves the data itself. */
+static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
+			      struct iov_iter *iter, bool nowait)
+{
+	ssize_t ret = aiodev_sync_io(rq, iter, nowait);
+
 	if (ret > 0)
 		iocb->ki_pos += ret;
-out:
 	aiodev_rq_put(rq);
 	return ret;
 }
@@ -533,6 +602,24 @@ ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	return aiodev_rw(iocb, from, true);
+}
+
+/**
+ * aiodev_iopoll - poll for completions of a polled (IOCB_HIPRI) kiocb
+ * @iocb: the kiocb
+ * @iob: unused
+ * @flags: unused
+ *
+ * The device's timer completes polled kiocbs as any other (io_uring's
+ * ki_complete for them only marks them done), so there is nothing to reap
+ * here: this lets O_DIRECT files be used on IORING_SETUP_IOPOLL rings.
+ *
+ * Return: 0, no completions found by polling.
+ */
+int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
+		  unsigned int flags)
+{
+	return 0;
 }
 
 /**

@@ -320,6 +320,7 @@ AIODEV_STAT_ATTR(write_bytes, bytes[WRITE]);
 AIODEV_STAT_ATTR(read_errors, errors[READ]);
 AIODEV_STAT_ATTR(write_errors, errors[WRITE]);
 AIODEV_STAT_ATTR(eagain, eagain);
+AIODEV_STAT_ATTR(nops, nops);
 
 static ssize_t in_flight_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -389,6 +390,7 @@ static struct attribute *aiodev_stats_attrs[] = {
 	&aiodev_stat_read_errors.attr.attr,
 	&aiodev_stat_write_errors.attr.attr,
 	&aiodev_stat_eagain.attr.attr,
+	&aiodev_stat_nops.attr.attr,
 	&dev_attr_in_flight.attr,
 	&dev_attr_max_in_flight.attr,
 	&dev_attr_latency_hist.attr,

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * aiodev: the io_uring passthrough ABI of /dev/aiodevN.
+ *
+ * Commands reach the device straight from the SQE, as with the NVMe generic
+ * char device: an IORING_OP_URING_CMD SQE on an open /dev/aiodevN, with
+ * sqe->cmd_op one of AIODEV_URING_CMD_* and a struct aiodev_uring_cmd in the
+ * SQE's command area.
+ *
+ * The ring must be created with IORING_SETUP_SQE128.  The command needs 24
+ * bytes plus room to grow, more than the 16-byte command area of a normal
+ * SQE, and Linux 6.1 gives a driver only that area (not the rest of the
+ * SQE).  A command on a ring with 64-byte SQEs completes with -EOPNOTSUPP.
+ *
+ * Results, in cqe->res: READ and WRITE give the bytes moved (short at the
+ * end of the device; a READ at or past the end gives 0, a WRITE there
+ * -ENOSPC); NOP gives 0; QUERY gives the bytes of struct aiodev_info it
+ * wrote.  Errors are negative errnos:
+ *   -ENOTTY      unknown cmd_op
+ *   -EINVAL      non-zero reserved field, unknown flag, a field that must be
+ *                zero for this command is not, offset + len overflows, or
+ *                len is over AIODEV_MAX_LEN
+ *   -EFAULT      the buffer is not (all) user memory
+ *   -EOPNOTSUPP  the ring does not have 128-byte SQEs
+ *   -EIO         an error injected through sysfs (inject/)
+ *   -ECANCELED   the ring or its task went away with the command in flight
+ *                (on kernels with cancelable commands, 6.7 and later)
+ *
+ * Registered buffers: set IORING_URING_CMD_FIXED in sqe->uring_cmd_flags and
+ * the buffer's index in sqe->buf_index; addr and len must lie within it.
+ * Polled rings (IORING_SETUP_IOPOLL) are supported.
+ */
+#ifndef _UAPI_LINUX_AIODEV_H
+#define _UAPI_LINUX_AIODEV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Raised on an incompatible change; new features only add feature bits. */
+#define AIODEV_ABI_VERSION	1
+
+/* The largest len of one command (MAX_RW_COUNT: cqe->res is 32 bits). */
+#define AIODEV_MAX_LEN		0x7ffff000U
+
+/**
+ * struct aiodev_uring_cmd - the command, in the SQE's command area
+ * @addr: user address of the buffer (READ, WRITE, QUERY)
+ * @offset: byte offset on the device (READ, WRITE; 0 otherwise)
+ * @len: bytes to move (READ, WRITE) or the buffer's size (QUERY); 0 for NOP
+ * @flags: none defined yet: must be 0
+ * @reserved: must be 0
+ */
+struct aiodev_uring_cmd {
+	__u64	addr;
+	__u64	offset;
+	__u32	len;
+	__u32	flags;
+	__u64	reserved[2];
+};
+
+/* sqe->cmd_op */
+#define AIODEV_URING_CMD_READ	_IOW('a', 0x01, struct aiodev_uring_cmd)
+#define AIODEV_URING_CMD_WRITE	_IOW('a', 0x02, struct aiodev_uring_cmd)
+/* Through the whole device pipeline (queue slot, latency), moving no data. */
+#define AIODEV_URING_CMD_NOP	_IOW('a', 0x03, struct aiodev_uring_cmd)
+/* Fill struct aiodev_info at addr (len bytes at most); completes at once. */
+#define AIODEV_URING_CMD_QUERY	_IOW('a', 0x04, struct aiodev_uring_cmd)
+
+/* How the device completes requests (sysfs attribute "completion"). */
+enum aiodev_completion {
+	AIODEV_COMPLETION_INLINE = 0,	/* in the submitter */
+	AIODEV_COMPLETION_WORKQUEUE = 1,	/* from a workqueue */
+	AIODEV_COMPLETION_TIMER = 2,	/* from an hrtimer */
+};
+
+/* The spread of the service time (sysfs attribute "jitter"). */
+enum aiodev_jitter {
+	AIODEV_JITTER_NONE = 0,		/* always latency_ns */
+	AIODEV_JITTER_UNIFORM = 1,	/* uniform in [0, 2 * latency_ns] */
+	AIODEV_JITTER_EXPONENTIAL = 2,	/* exponential, mean latency_ns */
+};
+
+/* struct aiodev_info.features */
+#define AIODEV_FEAT_FIXED_BUFFERS	(1U << 0)	/* IORING_URING_CMD_FIXED */
+#define AIODEV_FEAT_IOPOLL		(1U << 1)	/* IORING_SETUP_IOPOLL rings */
+#define AIODEV_FEAT_CANCEL		(1U << 2)	/* -ECANCELED on ring exit */
+
+/**
+ * struct aiodev_info - what AIODEV_URING_CMD_QUERY reports
+ * @abi_version: AIODEV_ABI_VERSION of the module
+ * @features: AIODEV_FEAT_* this kernel and module support
+ * @size: device size in bytes
+ * @latency_ns: mean service time of a request
+ * @bandwidth_mbps: MiB/s of the transfer bus, 0 if unlimited
+ * @queue_depth: requests served at once
+ * @completion: an enum aiodev_completion
+ * @jitter: an enum aiodev_jitter
+ * @index: N of /dev/aiodevN
+ * @max_len: the largest len of one command
+ * @reserved: 0
+ *
+ * Fields may be added at the end; a shorter buffer gets a prefix.
+ */
+struct aiodev_info {
+	__u32	abi_version;
+	__u32	features;
+	__u64	size;
+	__u64	latency_ns;
+	__u32	bandwidth_mbps;
+	__u32	queue_depth;
+	__u8	completion;
+	__u8	jitter;
+	__u16	index;
+	__u32	max_len;
+	__u64	reserved[4];
+};
+
+#endif /* _UAPI_LINUX_AIODEV_H */
