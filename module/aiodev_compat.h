@@ -16,6 +16,12 @@
 
 #include "aiodev_probed.h"
 
+#ifdef AIODEV_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>		/* 6.8 */
+#else
+#include <linux/io_uring.h>
+#endif
+
 /* hrtimer_setup() replaced hrtimer_init() + ->function in 6.13. */
 static inline void aiodev_hrtimer_setup(struct hrtimer *timer,
 					enum hrtimer_restart (*fn)(struct hrtimer *),
@@ -67,5 +73,71 @@ static inline void aiodev_release_page(struct page *page, bool dirty)
 	put_page(page);
 #endif
 }
+
+/*
+ * io_uring passthrough.  The entries for 6.15 (import_fixed's issue flags),
+ * 6.18 (io_uring_cmd_done() without res2) and 6.19 (task work callbacks
+ * taking a struct io_tw_req) follow those kernels' headers; only the 6.1
+ * and 6.12 branches are compiled and tested here.
+ */
+
+/* The command area of the SQE: the whole SQE is available from 6.4. */
+static inline const void *aiodev_uring_sqe_cmd(const struct io_uring_cmd *ioucmd)
+{
+#ifdef AIODEV_HAVE_IO_URING_SQE_CMD
+	return io_uring_sqe_cmd(ioucmd->sqe);
+#else
+	return ioucmd->cmd;
+#endif
+}
+
+static inline void aiodev_uring_cmd_done(struct io_uring_cmd *ioucmd,
+					 ssize_t ret, unsigned int issue_flags)
+{
+#ifdef AIODEV_HAVE_IO_URING_CMD_DONE_3ARG
+	io_uring_cmd_done(ioucmd, ret, issue_flags);
+#else
+	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+#endif
+}
+
+static inline int aiodev_uring_import_fixed(u64 addr, unsigned long len,
+					    int dir, struct iov_iter *iter,
+					    struct io_uring_cmd *ioucmd,
+					    unsigned int issue_flags)
+{
+#ifdef AIODEV_HAVE_IO_URING_CMD_IMPORT_FIXED_6ARG
+	return io_uring_cmd_import_fixed(addr, len, dir, iter, ioucmd,
+					 issue_flags);
+#else
+	return io_uring_cmd_import_fixed(addr, len, dir, iter, ioucmd);
+#endif
+}
+
+/*
+ * AIODEV_URING_TASK_WORK(name, fn) defines the task work callback @name,
+ * which runs void fn(struct io_uring_cmd *, unsigned int issue_flags).
+ */
+#ifdef AIODEV_HAVE_IO_URING_CMD_FROM_TW
+#define AIODEV_URING_TASK_WORK(name, fn)				\
+	static void name(struct io_tw_req tw_req, io_tw_token_t tw)	\
+	{								\
+		fn(io_uring_cmd_from_tw(tw_req),			\
+		   IO_URING_CMD_TASK_WORK_ISSUE_FLAGS);			\
+	}
+#else
+#define AIODEV_URING_TASK_WORK(name, fn)				\
+	static void name(struct io_uring_cmd *ioucmd, unsigned int flags) \
+	{								\
+		fn(ioucmd, flags);					\
+	}
+#endif
+
+/* Single-CQE commands may batch their wake-ups (6.5). */
+#ifdef AIODEV_HAVE_IO_URING_CMD_DO_IN_TASK_LAZY
+#define aiodev_uring_do_in_task io_uring_cmd_do_in_task_lazy
+#else
+#define aiodev_uring_do_in_task io_uring_cmd_complete_in_task
+#endif
 
 #endif /* AIODEV_COMPAT_H */

@@ -8,7 +8,8 @@
  * return 0 and a read crossing it is short; a write at or past the end fails
  * with ENOSPC and one crossing it is short; lseek past the end is EINVAL.
  *
- * Requests go through an emulated device (aiodev_io.c) with a latency, a
+ * Requests, from read_iter/write_iter (aiodev_io.c) or io_uring passthrough
+ * (aiodev_uring.c), go through an emulated device with a latency, a
  * bandwidth and a queue depth, configured per device in sysfs
  * (aiodev_sysfs.c); the module parameters below give the defaults.
  */
@@ -98,7 +99,10 @@ static const struct file_operations aiodev_fops = {
 	.llseek = aiodev_llseek,
 	.read_iter = aiodev_read_iter,
 	.write_iter = aiodev_write_iter,
+	.iopoll = aiodev_iopoll,
 	.poll = aiodev_poll,
+	.uring_cmd = aiodev_uring_cmd,
+	.uring_cmd_iopoll = aiodev_uring_iopoll,
 };
 
 static int aiodev_create(struct aiodev *ad, unsigned int index)

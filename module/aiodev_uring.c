@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiodev_uring.c - io_uring passthrough: IORING_OP_URING_CMD on /dev/aiodevN
+ * (the ABI is include/uapi/linux/aiodev.h).
+ *
+ * A command goes straight from the SQE to the device pipeline of
+ * aiodev_io.c: the same queue slots, latency, bandwidth, statistics and
+ * error injection as read_iter.  Its life:
+ *
+ * Issue (->uring_cmd(), in the submitter; IO_URING_F_NONBLOCK on the first
+ * try).  Everything the command needs is read from the SQE now: the SQE is
+ * only valid during this call.  The request joins the device queue, where
+ * it waits for a slot if it must (the issuer never sleeps), and the issue
+ * returns -EIOCBQUEUED.  It never returns -EAGAIN: io_uring would issue the
+ * command again from io-wq, and the 6.12 kernels re-read the SQE from the
+ * ring then, where a newer SQE may have taken its slot.  So in inline mode,
+ * where the issuer does the device's work and must be able to sleep, only
+ * an issue that may block (IOSQE_ASYNC, io-wq) is done inline; a
+ * nonblocking issue takes the asynchronous path, as in timer mode.
+ *
+ * Completion.  The device's timer or worker hands the command back to the
+ * task that submitted it, as io_uring task work.  That callback runs in the
+ * submitter's own context, with its mm: it copies the data to or from the
+ * user buffer and posts the CQE with io_uring_cmd_done().  That is the
+ * point of this interface: no pages are pinned (unlike read_iter for aio,
+ * whose completion runs without the user's mm), because the copy runs where
+ * the user memory is mapped.  On a polled ring (IORING_SETUP_IOPOLL) the
+ * device only marks the command done, and ->uring_cmd_iopoll(), called by
+ * the polling task, completes it: never through task work, whose list entry
+ * shares space with the poll list's.
+ *
+ * Cancellation (6.7 and later).  Commands are marked cancelable; when the
+ * ring or its task goes away, io_uring calls ->uring_cmd() with
+ * IO_URING_F_CANCEL, and a command still waiting for a slot, or whose timer
+ * has not fired, completes at once with -ECANCELED.  One the device has
+ * finished is left to its task work, so each command completes once.
+ * Without cancelable commands (6.1), teardown waits for the device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "aiodev.h"
+#include "aiodev_compat.h"
+
+/* What a command keeps in its io_uring_cmd. */
+struct aiodev_uring_pdu {
+	struct aiodev_rq *rq;
+};
+
+static struct aiodev_uring_pdu *aiodev_uring_pdu(struct io_uring_cmd *ioucmd)
+{
+	BUILD_BUG_ON(sizeof(struct aiodev_uring_pdu) > sizeof(ioucmd->pdu));
+	return (struct aiodev_uring_pdu *)ioucmd->pdu;
+}
+
+static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
+{
+	struct aiodev_info info = {
+		.abi_version = AIODEV_ABI_VERSION,
+		.features = AIODEV_FEAT_FIXED_BUFFERS | AIODEV_FEAT_IOPOLL,
+		.size = ad->size,
+		.index = ad->index,
+		.max_len = AIODEV_MAX_LEN,
+	};
+
+#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+	info.features |= AIODEV_FEAT_CANCEL;
+#endif
+	spin_lock_bh(&ad->lock);
+	info.latency_ns = ad->cfg.latency_ns;
+	info.bandwidth_mbps = ad->cfg.bandwidth_mbps;
+	info.queue_depth = ad->cfg.queue_depth;
+	info.completion = ad->cfg.completion;
+	info.jitter = ad->cfg.jitter;
+	spin_unlock_bh(&ad->lock);
+
+	len = min_t(u32, len, sizeof(info));
+	if (copy_to_user(buf, &info, len))
+		return -EFAULT;
+	return len;
+}
+
+/* The command's buffer, as an iov_iter kept for the completion. */
+static int aiodev_uring_import(struct aiodev_rq *rq,
+			       struct io_uring_cmd *ioucmd, u64 addr,
+			       unsigned int issue_flags)
+{
+	int dir = rq->write ? ITER_SOURCE : ITER_DEST;
+	void __user *buf = u64_to_user_ptr(addr);
+
+	if (ioucmd->flags & IORING_URING_CMD_FIXED)
+		return aiodev_uring_import_fixed(addr, rq->len, dir, &rq->iter,
+						 ioucmd, issue_flags);
+	if (!access_ok(buf, rq->len))
+		return -EFAULT;
+	iov_iter_ubuf(&rq->iter, dir, buf, rq->len);
+	return 0;
+}
+
+/*
+ * The data transfer at completion, in the submitting task: bytes moved, or
+ * the error.  A task that is exiting, or io_uring's fallback worker running
+ * task work for it, has no user memory left to copy to.
+ */
+static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
+{
+	if (rq->status)
+		return rq->status;
+	if (!rq->len)
+		return 0;
+	if (current->flags & (PF_EXITING | PF_KTHREAD))
+		return -ECANCELED;
+	return aiodev_copy(rq, &rq->iter);
+}
+
+static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags)
+{
+	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
+	ssize_t ret = aiodev_uring_transfer(rq);
+
+	aiodev_account(rq, ret);
+	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
+	aiodev_rq_put(rq);
+}
+
+AIODEV_URING_TASK_WORK(aiodev_uring_task_work, aiodev_uring_finish)
+
+/**
+ * aiodev_uring_complete - the device has finished a command
+ * @rq: the command's request
+ *
+ * Called from the device's timer or worker.  Hands the command to its
+ * task, or, on a polled ring, to the poller.  @rq may be gone on return.
+ */
+void aiodev_uring_complete(struct aiodev_rq *rq)
+{
+	if (rq->iopoll) {
+		/* Pairs with aiodev_uring_iopoll(): @rq is the poller's now. */
+		smp_store_release(&rq->polled, true);
+	} else {
+		aiodev_uring_do_in_task(rq->ioucmd, aiodev_uring_task_work);
+	}
+}
+
+/**
+ * aiodev_uring_iopoll - ->uring_cmd_iopoll(): complete a finished command
+ * @ioucmd: a command on a polled ring
+ * @iob: unused: completions are posted one by one
+ * @poll_flags: unused
+ *
+ * Runs in the polling task (or, at ring teardown, a kernel worker), with
+ * the ring's lock held.
+ *
+ * Return: 1 if the command was completed, 0 if the device is still on it.
+ */
+int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
+			unsigned int poll_flags)
+{
+	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
+
+	/* Pairs with aiodev_uring_complete(): the device is done with @rq. */
+	if (!smp_load_acquire(&rq->polled))
+		return 0;
+	aiodev_uring_finish(ioucmd, 0);
+	return 1;
+}
+
+/*
+ * A result known at issue.  Linux 6.1 loses a positive result returned by
+ * a ->uring_cmd() that io-wq issued, so a byte count is posted with
+ * io_uring_cmd_done() instead, as for a queued command.
+ */
+static int aiodev_uring_issued_done(struct io_uring_cmd *ioucmd, int ret,
+				    unsigned int issue_flags)
+{
+	if (ret <= 0)
+		return ret;
+	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
+	return -EIOCBQUEUED;
+}
+
+#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+/* IO_URING_F_CANCEL: called with the ring's lock held, before any done. */
+static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
+			       unsigned int issue_flags)
+{
+	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
+
+	if (aiodev_cancel(rq)) {
+		aiodev_uring_cmd_done(ioucmd, -ECANCELED, issue_flags);
+		aiodev_rq_put(rq);
+	}
+	return 0;
+}
+#endif
+
+/**
+ * aiodev_uring_cmd - ->uring_cmd(): issue (or cancel) a command
+ * @ioucmd: the command
+ * @issue_flags: IO_URING_F_*
+ *
+ * Return: -EIOCBQUEUED when the device has the command (or its result is
+ * posted), 0 or an error for the CQE.
+ */
+int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	struct aiodev *ad = ioucmd->file->private_data;
+	bool nonblock = issue_flags & IO_URING_F_NONBLOCK;
+	const struct aiodev_uring_cmd *cmd;
+	struct aiodev_rq *rq;
+	u64 addr, offset;
+	u32 len;
+	int ret;
+
+#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+	if (issue_flags & IO_URING_F_CANCEL)
+		return aiodev_uring_cancel(ioucmd, issue_flags);
+#endif
+	switch (ioucmd->cmd_op) {
+	case AIODEV_URING_CMD_READ:
+	case AIODEV_URING_CMD_WRITE:
+	case AIODEV_URING_CMD_NOP:
+	case AIODEV_URING_CMD_QUERY:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!(issue_flags & IO_URING_F_SQE128))
+		return -EOPNOTSUPP;
+
+	/* The SQE is valid during this call only: read it once, now. */
+	cmd = aiodev_uring_sqe_cmd(ioucmd);
+	addr = READ_ONCE(cmd->addr);
+	offset = READ_ONCE(cmd->offset);
+	len = READ_ONCE(cmd->len);
+	if (READ_ONCE(cmd->flags) || READ_ONCE(cmd->reserved[0]) ||
+	    READ_ONCE(cmd->reserved[1]))
+		return -EINVAL;
+
+	switch (ioucmd->cmd_op) {
+	case AIODEV_URING_CMD_QUERY:
+		if (offset)
+			return -EINVAL;
+		return aiodev_uring_issued_done(ioucmd,
+				aiodev_uring_query(ad, u64_to_user_ptr(addr), len),
+				issue_flags);
+	case AIODEV_URING_CMD_NOP:
+		if (addr || offset || len)
+			return -EINVAL;
+		break;
+	default:
+		if (len > AIODEV_MAX_LEN || offset > LLONG_MAX - len)
+			return -EINVAL;
+		if (!len)
+			return 0;
+		if (offset >= ad->size)
+			return ioucmd->cmd_op == AIODEV_URING_CMD_WRITE ?
+				-ENOSPC : 0;
+		len = min_t(u64, len, ad->size - offset);
+		break;
+	}
+
+	rq = aiodev_rq_alloc(ad, nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
+	if (!rq)
+		return -ENOMEM;
+	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
+	rq->pos = offset;
+	rq->len = len;
+	rq->mode = READ_ONCE(ad->cfg.completion);
+	if (len) {
+		ret = aiodev_uring_import(rq, ioucmd, addr, issue_flags);
+		if (ret)
+			goto out_put;
+	}
+
+	if (rq->mode == AIODEV_COMPLETION_INLINE) {
+		if (!nonblock) {
+			ret = aiodev_sync_io(rq, &rq->iter, false);
+			aiodev_rq_put(rq);
+			return aiodev_uring_issued_done(ioucmd, ret, issue_flags);
+		}
+		/* No -EAGAIN (see the top of this file): the timer completes it. */
+		rq->mode = AIODEV_COMPLETION_TIMER;
+	}
+
+	rq->kind = AIODEV_RQ_CMD;
+	rq->ioucmd = ioucmd;
+	rq->iopoll = issue_flags & IO_URING_F_IOPOLL;
+	aiodev_uring_pdu(ioucmd)->rq = rq;
+#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+	/* Polled commands complete from the poll loop, which teardown runs. */
+	if (!rq->iopoll)
+		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+#endif
+	aiodev_queue(rq, false);
+	return -EIOCBQUEUED;
+
+out_put:
+	aiodev_rq_put(rq);
+	return ret;
+}
