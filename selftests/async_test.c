@@ -27,8 +27,6 @@
 
 #define MSEC 1000000ull
 
-static const char *const engine_names[] = { "sync", "aio", "io_uring" };
-
 FIXTURE(dev) {
 	int fd;
 	off_t size;
@@ -88,54 +86,15 @@ static int wait_in_flight(int n)
 	return -1;
 }
 
-/*
- * Write then read back @n regions of random offset and size (1 byte to
- * 128 KiB, unaligned) within [@base, @base + n * 128 KiB), @depth at a time.
- * Regions do not overlap: concurrent writes to one range are unordered.
- */
 static void check_integrity(struct __test_metadata *_metadata, int fd,
 			    enum aiodev_engine engine, off_t base, int n,
 			    int depth, unsigned int seed)
 {
-	const size_t slot = 128 * 1024;
-	struct aiodev_op *ops = calloc(n, sizeof(*ops));
-	uint8_t *wbuf = malloc(n * slot), *rbuf = malloc(n * slot);
+	char why[256];
 
-	ASSERT_NE(NULL, ops);
-	ASSERT_NE(NULL, wbuf);
-	ASSERT_NE(NULL, rbuf);
-	srand(seed);
-	for (int i = 0; i < n; i++) {
-		size_t start = rand() % slot;
-
-		ops[i].off = base + i * slot + start;
-		ops[i].len = 1 + rand() % (slot - start);
-		ops[i].buf = wbuf + i * slot + start;
-		ops[i].write = true;
-		aiodev_pattern_fill(ops[i].buf, ops[i].len, ops[i].off, seed);
-	}
-	ASSERT_EQ(0, aiodev_run_ops(engine, fd, ops, n, depth, NULL));
-	for (int i = 0; i < n; i++) {
-		ASSERT_EQ(ops[i].len, ops[i].res) TH_LOG("write %d", i);
-	}
-
-	memset(rbuf, 0, n * slot);
-	for (int i = 0; i < n; i++) {
-		ops[i].write = false;
-		ops[i].buf = rbuf + (ops[i].off - base);
-	}
-	ASSERT_EQ(0, aiodev_run_ops(engine, fd, ops, n, depth, NULL));
-	for (int i = 0; i < n; i++) {
-		ASSERT_EQ(ops[i].len, ops[i].res) TH_LOG("read %d", i);
-		ASSERT_EQ(-1, aiodev_pattern_check(ops[i].buf, ops[i].len,
-						   ops[i].off, seed))
-			TH_LOG("%s: read %d: off %lld len %zu",
-			       engine_names[engine], i, (long long)ops[i].off,
-			       ops[i].len);
-	}
-	free(ops);
-	free(wbuf);
-	free(rbuf);
+	ASSERT_EQ(0, aiodev_check_integrity(engine, fd, base, n, depth, seed,
+					    why, sizeof(why)))
+		TH_LOG("%s", why);
 }
 
 TEST_F(dev, integrity_sync)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libaio.h>
 #include <liburing.h>
+#include <linux/aiodev.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,11 @@
 #include <unistd.h>
 
 #include "lib.h"
+
+const char *const aiodev_engine_names[] = {
+	"sync", "aio", "io_uring", "io_uring-iopoll", "uring_cmd",
+	"uring_cmd-fixed", "uring_cmd-iopoll", "uring_cmd-fixed-iopoll",
+};
 
 int aiodev_open(int index, int flags)
 {
@@ -241,15 +247,60 @@ out:
 	return ret;
 }
 
-static int aiodev_run_uring(int fd, struct aiodev_op *ops, int n, int depth,
-			    int *order)
+void aiodev_prep_cmd(struct io_uring_sqe *sqe, int fd, uint32_t op,
+		     const void *buf, uint32_t len, uint64_t offset)
 {
+	struct aiodev_uring_cmd *cmd = (struct aiodev_uring_cmd *)sqe->cmd;
+
+	memset(sqe, 0, 128);
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	cmd->addr = (uintptr_t)buf;
+	cmd->len = len;
+	cmd->offset = offset;
+}
+
+/* Registers one buffer spanning every op's; 0 or -errno. */
+static int aiodev_register_span(struct io_uring *ring, struct aiodev_op *ops,
+				int n)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0, page = 4096;
+	struct iovec iov;
+
+	for (int i = 0; i < n; i++) {
+		uintptr_t b = (uintptr_t)ops[i].buf;
+
+		lo = b < lo ? b : lo;
+		hi = b + ops[i].len > hi ? b + ops[i].len : hi;
+	}
+	iov.iov_base = (void *)(lo & ~(page - 1));
+	iov.iov_len = ((hi + page - 1) & ~(page - 1)) - (uintptr_t)iov.iov_base;
+	return io_uring_register_buffers(ring, &iov, 1);
+}
+
+static int aiodev_run_uring(enum aiodev_engine engine, int fd,
+			    struct aiodev_op *ops, int n, int depth, int *order)
+{
+	bool cmd = engine >= AIODEV_CMD;
+	bool fixed = engine == AIODEV_CMD_FIXED ||
+		     engine == AIODEV_CMD_FIXED_IOPOLL;
+	bool iopoll = engine == AIODEV_URING_IOPOLL ||
+		      engine == AIODEV_CMD_IOPOLL ||
+		      engine == AIODEV_CMD_FIXED_IOPOLL;
+	unsigned int flags = (cmd ? IORING_SETUP_SQE128 : 0) |
+			     (iopoll ? IORING_SETUP_IOPOLL : 0);
 	int next = 0, done = 0, inflight = 0, ret;
 	struct io_uring ring;
 
-	ret = io_uring_queue_init(depth, &ring, 0);
+	ret = io_uring_queue_init(depth, &ring, flags);
 	if (ret)
 		return ret;
+	if (fixed) {
+		ret = aiodev_register_span(&ring, ops, n);
+		if (ret)
+			goto out;
+	}
 	while (done < n) {
 		struct io_uring_cqe *cqe;
 
@@ -257,11 +308,20 @@ static int aiodev_run_uring(int fd, struct aiodev_op *ops, int n, int depth,
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 			struct aiodev_op *op = &ops[next];
 
-			if (op->write)
+			if (cmd) {
+				aiodev_prep_cmd(sqe, fd, op->write ?
+						AIODEV_URING_CMD_WRITE :
+						AIODEV_URING_CMD_READ,
+						op->buf, op->len, op->off);
+				if (fixed)
+					sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+			} else if (op->write) {
 				io_uring_prep_write(sqe, fd, op->buf, op->len, op->off);
-			else
+			} else {
 				io_uring_prep_read(sqe, fd, op->buf, op->len, op->off);
-			sqe->rw_flags = op->rw_flags;
+			}
+			if (!cmd)
+				sqe->rw_flags = op->rw_flags;
 			io_uring_sqe_set_data64(sqe, next);
 			op->submit_ns = aiodev_now_ns();
 			next++;
@@ -297,8 +357,73 @@ int aiodev_run_ops(enum aiodev_engine engine, int fd, struct aiodev_op *ops,
 		return aiodev_run_sync(fd, ops, n, order);
 	case AIODEV_AIO:
 		return aiodev_run_aio(fd, ops, n, depth, order);
-	case AIODEV_URING:
-		return aiodev_run_uring(fd, ops, n, depth, order);
+	default:
+		return aiodev_run_uring(engine, fd, ops, n, depth, order);
 	}
-	return -EINVAL;
+}
+
+int aiodev_check_integrity(enum aiodev_engine engine, int fd, off_t base,
+			   int n, int depth, unsigned int seed, char *why,
+			   size_t whylen)
+{
+	const size_t slot = 128 * 1024;
+	struct aiodev_op *ops = calloc(n, sizeof(*ops));
+	uint8_t *wbuf = malloc(n * slot), *rbuf = malloc(n * slot);
+	int ret = -1;
+
+	snprintf(why, whylen, "%s: out of memory", aiodev_engine_names[engine]);
+	if (!ops || !wbuf || !rbuf)
+		goto out;
+	srand(seed);
+	for (int i = 0; i < n; i++) {
+		size_t start = rand() % slot;
+
+		ops[i].off = base + i * slot + start;
+		ops[i].len = 1 + rand() % (slot - start);
+		ops[i].buf = wbuf + i * slot + start;
+		ops[i].write = true;
+		aiodev_pattern_fill(ops[i].buf, ops[i].len, ops[i].off, seed);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int err = aiodev_run_ops(engine, fd, ops, n, depth, NULL);
+
+		if (err) {
+			snprintf(why, whylen, "%s: %s", aiodev_engine_names[engine],
+				 strerror(-err));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ops[i].res != (ssize_t)ops[i].len) {
+				snprintf(why, whylen, "%s: %s %d (off %lld len %zu): %zd",
+					 aiodev_engine_names[engine],
+					 pass ? "read" : "write", i,
+					 (long long)ops[i].off, ops[i].len, ops[i].res);
+				goto out;
+			}
+		}
+		if (pass)
+			break;
+		memset(rbuf, 0, n * slot);
+		for (int i = 0; i < n; i++) {
+			ops[i].write = false;
+			ops[i].buf = rbuf + (ops[i].off - base);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		ssize_t bad = aiodev_pattern_check(ops[i].buf, ops[i].len,
+						   ops[i].off, seed);
+
+		if (bad >= 0) {
+			snprintf(why, whylen, "%s: read %d (off %lld len %zu): byte %zd differs",
+				 aiodev_engine_names[engine], i,
+				 (long long)ops[i].off, ops[i].len, bad);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(ops);
+	free(wbuf);
+	free(rbuf);
+	return ret;
 }

@@ -43,10 +43,17 @@ uint64_t aiodev_now_ns(void);
 int aiodev_count_threads(const char *prefix);
 
 enum aiodev_engine {
-	AIODEV_SYNC,	/* pread/pwrite */
-	AIODEV_AIO,	/* io_submit/io_getevents */
-	AIODEV_URING,	/* io_uring read/write */
+	AIODEV_SYNC,		/* pread/pwrite */
+	AIODEV_AIO,		/* io_submit/io_getevents */
+	AIODEV_URING,		/* io_uring read/write */
+	AIODEV_URING_IOPOLL,	/* the same on a polled ring (O_DIRECT fd) */
+	AIODEV_CMD,		/* io_uring passthrough (uring_cmd) */
+	AIODEV_CMD_FIXED,	/* the same from a registered buffer */
+	AIODEV_CMD_IOPOLL,	/* uring_cmd on a polled ring */
+	AIODEV_CMD_FIXED_IOPOLL,
 };
+
+extern const char *const aiodev_engine_names[];
 
 struct aiodev_op {
 	bool write;
@@ -66,5 +73,20 @@ struct aiodev_op {
  */
 int aiodev_run_ops(enum aiodev_engine engine, int fd, struct aiodev_op *ops,
 		   int n, int depth, int *order);
+
+/* Fill an SQE (of a ring with 128-byte SQEs) with an aiodev command. */
+struct io_uring_sqe;
+void aiodev_prep_cmd(struct io_uring_sqe *sqe, int fd, uint32_t op,
+		     const void *buf, uint32_t len, uint64_t offset);
+
+/*
+ * Write then read back @n regions of random offset and size (1 byte to
+ * 128 KiB, unaligned) within [@base, @base + n * 128 KiB), @depth at a
+ * time.  Regions do not overlap: concurrent writes to one range are
+ * unordered.  Returns 0, or -1 with what went wrong in @why.
+ */
+int aiodev_check_integrity(enum aiodev_engine engine, int fd, off_t base,
+			   int n, int depth, unsigned int seed, char *why,
+			   size_t whylen);
 
 #endif

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring passthrough (IORING_OP_URING_CMD, include/uapi/linux/aiodev.h),
+ * in each completion mode: data integrity at many queue depths, registered
+ * buffers, polled rings, mixing with read/write, every bad input and its
+ * errno, QUERY against sysfs, error injection, cancellation and teardown
+ * with commands in flight.  A feature the kernel lacks is a SKIP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <liburing.h>
+#include <linux/aiodev.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib.h"
+
+#define MSEC 1000000ull
+
+FIXTURE(cmd) {
+	int fd;
+	off_t size;
+	struct io_uring ring;
+	struct aiodev_info info;
+};
+
+FIXTURE_VARIANT(cmd) {
+	const char *mode;
+};
+
+FIXTURE_VARIANT_ADD(cmd, inline) {
+	.mode = "inline",
+};
+
+FIXTURE_VARIANT_ADD(cmd, workqueue) {
+	.mode = "workqueue",
+};
+
+FIXTURE_VARIANT_ADD(cmd, timer) {
+	.mode = "timer",
+};
+
+/* One command on @ring; its CQE's result. */
+static int run_cmd(struct io_uring *ring, int fd, uint32_t op, const void *buf,
+		   uint32_t len, uint64_t offset)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (!sqe)
+		return -EBUSY;
+	aiodev_prep_cmd(sqe, fd, op, buf, len, offset);
+	if (io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
+		return -EBUSY;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+FIXTURE_SETUP(cmd)
+{
+	self->fd = aiodev_open(0, O_RDWR);
+	if (self->fd < 0)
+		SKIP(return, "/dev/aiodev0: %s (module not loaded?)",
+		     strerror(errno));
+	ASSERT_EQ(0, aiodev_reset(0, variant->mode));
+	self->size = aiodev_get(0, "size");
+	ASSERT_EQ(0, io_uring_queue_init(64, &self->ring, IORING_SETUP_SQE128));
+	ASSERT_EQ(sizeof(self->info),
+		  run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_QUERY,
+			  &self->info, sizeof(self->info), 0));
+}
+
+FIXTURE_TEARDOWN(cmd)
+{
+	if (self->fd >= 0) {
+		io_uring_queue_exit(&self->ring);
+		close(self->fd);
+	}
+}
+
+static void check_integrity(struct __test_metadata *_metadata, int fd,
+			    enum aiodev_engine engine, int n, int depth,
+			    unsigned int seed)
+{
+	char why[256];
+
+	ASSERT_EQ(0, aiodev_check_integrity(engine, fd, 0, n, depth, seed,
+					    why, sizeof(why)))
+		TH_LOG("%s", why);
+}
+
+TEST_F(cmd, integrity_at_depth_1_8_64)
+{
+	check_integrity(_metadata, self->fd, AIODEV_CMD, 32, 1, 1);
+	check_integrity(_metadata, self->fd, AIODEV_CMD, 128, 8, 2);
+	check_integrity(_metadata, self->fd, AIODEV_CMD, 128, 64, 3);
+}
+
+TEST_F(cmd, integrity_beyond_the_device_queue_depth)
+{
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "4"));
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "50000"));
+	check_integrity(_metadata, self->fd, AIODEV_CMD, 128, 64, 4);
+	/* The issue never refuses a queued command: io-wq is not needed. */
+	if (strcmp(variant->mode, "inline")) {
+		EXPECT_EQ(0, aiodev_count_threads("iou-wrk"));
+	}
+}
+
+TEST_F(cmd, integrity_with_registered_buffers)
+{
+	ASSERT_TRUE(self->info.features & AIODEV_FEAT_FIXED_BUFFERS);
+	check_integrity(_metadata, self->fd, AIODEV_CMD_FIXED, 128, 32, 5);
+}
+
+TEST_F(cmd, integrity_on_polled_rings)
+{
+	ASSERT_TRUE(self->info.features & AIODEV_FEAT_IOPOLL);
+	check_integrity(_metadata, self->fd, AIODEV_CMD_IOPOLL, 128, 32, 6);
+	check_integrity(_metadata, self->fd, AIODEV_CMD_FIXED_IOPOLL, 64, 16, 7);
+}
+
+/* read_iter on a polled ring: O_DIRECT files have ->iopoll too. */
+TEST_F(cmd, read_write_on_a_polled_ring)
+{
+	int fd = aiodev_open(0, O_RDWR | O_DIRECT);
+
+	ASSERT_LE(0, fd);
+	check_integrity(_metadata, fd, AIODEV_URING_IOPOLL, 64, 16, 8);
+	close(fd);
+}
+
+/*
+ * IOSQE_ASYNC issues commands from io-wq, where the issuer may block: in
+ * inline mode they are done there, synchronously; otherwise queued.
+ */
+TEST_F(cmd, forced_async_issue)
+{
+	char *buf = malloc(32 * 4096);
+	struct io_uring_cqe *cqe;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "100000"));
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < 16; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+			char *b = buf + (pass * 16 + i) * 4096;
+
+			if (!pass)
+				aiodev_pattern_fill(b, 4096, i * 4096, 31);
+			aiodev_prep_cmd(sqe, self->fd, pass ? AIODEV_URING_CMD_READ :
+					AIODEV_URING_CMD_WRITE, b, 4096, i * 4096);
+			sqe->flags |= IOSQE_ASYNC;
+		}
+		ASSERT_EQ(16, io_uring_submit(&self->ring));
+		for (int i = 0; i < 16; i++) {
+			ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+			EXPECT_EQ(4096, cqe->res);
+			io_uring_cqe_seen(&self->ring, cqe);
+		}
+	}
+	for (int i = 0; i < 16; i++)
+		EXPECT_EQ(-1, aiodev_pattern_check(buf + (16 + i) * 4096, 4096,
+						   i * 4096, 31));
+	free(buf);
+}
+
+/* Passthrough and read/write see one device: each reads what the other wrote. */
+TEST_F(cmd, mixed_with_read_write)
+{
+	char *a = malloc(MIB), *b = malloc(MIB);
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	aiodev_pattern_fill(a, MIB, 3 * MIB, 11);
+	ASSERT_EQ(MIB, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE,
+			       a, MIB, 3 * MIB));
+	ASSERT_EQ(MIB, pread(self->fd, b, MIB, 3 * MIB));
+	EXPECT_EQ(-1, aiodev_pattern_check(b, MIB, 3 * MIB, 11));
+
+	aiodev_pattern_fill(a, MIB, 5 * MIB + 7, 12);
+	ASSERT_EQ(MIB, pwrite(self->fd, a, MIB, 5 * MIB + 7));
+	memset(b, 0, MIB);
+	ASSERT_EQ(MIB, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ,
+			       b, MIB, 5 * MIB + 7));
+	EXPECT_EQ(-1, aiodev_pattern_check(b, MIB, 5 * MIB + 7, 12));
+	free(a);
+	free(b);
+}
+
+TEST_F(cmd, nop_goes_through_the_device)
+{
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 10 * MSEC));
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = aiodev_now_ns();
+
+		EXPECT_EQ(0, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_NOP,
+				     NULL, 0, 0));
+		EXPECT_LE(10 * MSEC, aiodev_now_ns() - t0);
+	}
+	EXPECT_EQ(3, aiodev_get(0, "stats/nops"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/writes"));
+}
+
+TEST_F(cmd, latency_applies)
+{
+	char buf[512];
+	uint64_t t0;
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 20 * MSEC));
+	t0 = aiodev_now_ns();
+	EXPECT_EQ(512, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ,
+			       buf, 512, 0));
+	EXPECT_LE(20 * MSEC, aiodev_now_ns() - t0);
+}
+
+TEST_F(cmd, query_matches_sysfs)
+{
+	static const char *const modes[] = { "inline", "workqueue", "timer" };
+	static const char *const jitters[] = { "none", "uniform", "exponential" };
+	struct aiodev_info info;
+	char mode[32], jitter[32];
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "123456"));
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "17"));
+	ASSERT_EQ(0, aiodev_set(0, "bandwidth_mbps", "321"));
+	ASSERT_EQ(0, aiodev_set(0, "jitter", "exponential"));
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(sizeof(info), run_cmd(&self->ring, self->fd,
+					AIODEV_URING_CMD_QUERY, &info,
+					sizeof(info), 0));
+	ASSERT_EQ(0, aiodev_get_str(0, "completion", mode, sizeof(mode)));
+	ASSERT_EQ(0, aiodev_get_str(0, "jitter", jitter, sizeof(jitter)));
+	EXPECT_EQ(AIODEV_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(aiodev_get(0, "size"), info.size);
+	EXPECT_EQ(aiodev_get(0, "latency_ns"), info.latency_ns);
+	EXPECT_EQ(aiodev_get(0, "queue_depth"), info.queue_depth);
+	EXPECT_EQ(aiodev_get(0, "bandwidth_mbps"), info.bandwidth_mbps);
+	ASSERT_GT(3, info.completion);
+	EXPECT_STREQ(mode, modes[info.completion]);
+	ASSERT_GT(3, info.jitter);
+	EXPECT_STREQ(jitter, jitters[info.jitter]);
+	EXPECT_EQ(0, info.index);
+	EXPECT_EQ(AIODEV_MAX_LEN, info.max_len);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(0, info.reserved[i]);
+}
+
+TEST_F(cmd, query_fills_a_short_buffer_with_a_prefix)
+{
+	uint8_t buf[16];
+
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ(8, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_QUERY,
+			     buf, 8, 0));
+	EXPECT_EQ(AIODEV_ABI_VERSION, *(uint32_t *)buf);
+	EXPECT_EQ(0xa5, buf[8]);
+	EXPECT_EQ(0, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_QUERY,
+			     buf, 0, 0));
+}
+
+/* One bad command: its errno, and nothing else happens. */
+struct bad_cmd {
+	const char *what;
+	uint32_t op;
+	uint64_t addr;		/* 1: the test's buffer */
+	uint64_t offset;
+	uint32_t len;
+	uint32_t flags;
+	uint64_t reserved0;
+	int res;
+};
+
+TEST_F(cmd, bad_commands_get_their_errno)
+{
+	const struct bad_cmd bad[] = {
+		{ "unknown op", _IOW('a', 0x7f, struct aiodev_uring_cmd), 1, 0, 512, 0, 0, -ENOTTY },
+		{ "op 0", 0, 1, 0, 512, 0, 0, -ENOTTY },
+		{ "flags", AIODEV_URING_CMD_READ, 1, 0, 512, 1, 0, -EINVAL },
+		{ "reserved", AIODEV_URING_CMD_WRITE, 1, 0, 512, 0, 1, -EINVAL },
+		{ "nop with a buffer", AIODEV_URING_CMD_NOP, 1, 0, 0, 0, 0, -EINVAL },
+		{ "nop with a length", AIODEV_URING_CMD_NOP, 0, 0, 1, 0, 0, -EINVAL },
+		{ "nop with an offset", AIODEV_URING_CMD_NOP, 0, 4096, 0, 0, 0, -EINVAL },
+		{ "query with an offset", AIODEV_URING_CMD_QUERY, 1, 8, 64, 0, 0, -EINVAL },
+		{ "offset + len overflows", AIODEV_URING_CMD_READ, 1, ULLONG_MAX - 10, 512, 0, 0, -EINVAL },
+		{ "offset LLONG_MAX", AIODEV_URING_CMD_WRITE, 1, LLONG_MAX, 512, 0, 0, -EINVAL },
+		{ "len over the maximum", AIODEV_URING_CMD_READ, 1, 0, AIODEV_MAX_LEN + 1, 0, 0, -EINVAL },
+		{ "kernel address", AIODEV_URING_CMD_READ, 0xffff888000000000ull, 0, 512, 0, 0, -EFAULT },
+		{ "query to NULL", AIODEV_URING_CMD_QUERY, 0, 0, 64, 0, 0, -EFAULT },
+		{ "write at the end", AIODEV_URING_CMD_WRITE, 1, 64 * MIB, 512, 0, 0, -ENOSPC },
+		{ "read at the end", AIODEV_URING_CMD_READ, 1, 64 * MIB, 512, 0, 0, 0 },
+		{ "zero length", AIODEV_URING_CMD_WRITE, 1, 0, 0, 0, 0, 0 },
+	};
+	char data[512], buf[512];
+
+	ASSERT_EQ(64 * MIB, self->size);
+	aiodev_pattern_fill(data, sizeof(data), 0, 21);
+	ASSERT_EQ(sizeof(data), pwrite(self->fd, data, sizeof(data), 0));
+	ASSERT_EQ(0, aiodev_set(0, "stats/reset", "1"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&self->ring);
+		struct aiodev_uring_cmd *c = (struct aiodev_uring_cmd *)sqe->cmd;
+		struct io_uring_cqe *cqe;
+
+		memset(buf, 0xa5, sizeof(buf));
+		aiodev_prep_cmd(sqe, self->fd, bad[i].op,
+				bad[i].addr == 1 ? (void *)buf : (void *)(uintptr_t)bad[i].addr,
+				bad[i].len, bad[i].offset);
+		c->flags = bad[i].flags;
+		c->reserved[0] = bad[i].reserved0;
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		EXPECT_EQ(bad[i].res, cqe->res) TH_LOG("%s", bad[i].what);
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	/* Nothing reached the device, and its data is as it was. */
+	EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/writes"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
+	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(-1, aiodev_pattern_check(buf, sizeof(buf), 0, 21));
+}
+
+/*
+ * An unmapped buffer is found when the data moves, at completion: the
+ * command has been through the device, and fails with EFAULT without
+ * changing the device's data.
+ */
+TEST_F(cmd, unmapped_buffers_are_efault)
+{
+	char data[512], buf[512];
+
+	aiodev_pattern_fill(data, sizeof(data), 0, 22);
+	ASSERT_EQ(sizeof(data), pwrite(self->fd, data, sizeof(data), 0));
+	ASSERT_EQ(0, aiodev_set(0, "stats/reset", "1"));
+	EXPECT_EQ(-EFAULT, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ,
+				   NULL, 512, 0));
+	EXPECT_EQ(-EFAULT, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE,
+				   NULL, 512, 0));
+	EXPECT_EQ(1, aiodev_get(0, "stats/read_errors"));
+	EXPECT_EQ(1, aiodev_get(0, "stats/write_errors"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/write_bytes"));
+	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(-1, aiodev_pattern_check(buf, sizeof(buf), 0, 22));
+}
+
+TEST_F(cmd, read_crossing_the_end_is_short)
+{
+	char buf[4096] = "";
+
+	EXPECT_EQ(100, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ,
+			       buf, sizeof(buf), self->size - 100));
+	EXPECT_EQ(100, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE,
+			       buf, sizeof(buf), self->size - 100));
+}
+
+TEST_F(cmd, a_ring_with_64_byte_sqes_is_refused)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	sqe = io_uring_get_sqe(&ring);
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = self->fd;
+	sqe->cmd_op = AIODEV_URING_CMD_NOP;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(-EOPNOTSUPP, cqe->res);
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(cmd, registered_buffer_bounds_are_checked)
+{
+	char *buf = aligned_alloc(4096, 2 * 4096);
+	struct iovec iov = { buf, 4096 };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	const struct { void *addr; uint16_t index; } bad[] = {
+		{ buf + 4096, 0 },	/* past the buffer */
+		{ buf + 2048, 0 },	/* crosses its end */
+		{ buf, 1 },		/* no such buffer */
+	};
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, io_uring_register_buffers(&self->ring, &iov, 1));
+	for (int i = 0; i < 3; i++) {
+		sqe = io_uring_get_sqe(&self->ring);
+		aiodev_prep_cmd(sqe, self->fd, AIODEV_URING_CMD_READ,
+				bad[i].addr, 4096, 0);
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = bad[i].index;
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		EXPECT_EQ(-EFAULT, cqe->res) TH_LOG("case %d", i);
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	free(buf);
+}
+
+TEST_F(cmd, injected_errors_reach_the_cqe)
+{
+	char buf[512];
+
+	ASSERT_EQ(0, aiodev_set(0, "inject/read_every", "2"));
+	EXPECT_EQ(512, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ, buf, 512, 0));
+	EXPECT_EQ(-EIO, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ, buf, 512, 0));
+	EXPECT_EQ(512, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ, buf, 512, 0));
+	EXPECT_EQ(0, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_NOP, NULL, 0, 0));
+	ASSERT_EQ(0, aiodev_set(0, "inject/write_bad_range", "4096-8192"));
+	EXPECT_EQ(-EIO, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE, buf, 512, 8000));
+	EXPECT_EQ(512, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE, buf, 512, 8192));
+	EXPECT_EQ(1, aiodev_get(0, "stats/read_errors"));
+	EXPECT_EQ(1, aiodev_get(0, "stats/write_errors"));
+}
+
+/*
+ * IORING_OP_ASYNC_CANCEL only reaches what io_uring itself waits on (io-wq
+ * work, polls, timeouts), never a command the driver holds: it gets
+ * -ENOENT (-EALREADY for a command io-wq is running, in inline mode) and
+ * the command completes normally, once.
+ */
+TEST_F(cmd, async_cancel_cannot_take_a_command_from_the_driver)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	char buf[512];
+	int seen = 0;
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 100 * MSEC));
+	sqe = io_uring_get_sqe(&self->ring);
+	aiodev_prep_cmd(sqe, self->fd, AIODEV_URING_CMD_READ, buf, 512, 0);
+	io_uring_sqe_set_data64(sqe, 1);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	sqe = io_uring_get_sqe(&self->ring);
+	memset(sqe, 0, 128);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		if (cqe->user_data == 1) {
+			EXPECT_EQ(512, cqe->res);
+		} else {
+			EXPECT_TRUE(cqe->res == -ENOENT || cqe->res == -EALREADY)
+				TH_LOG("cancel: %d", cqe->res);
+		}
+		seen |= 1 << cqe->user_data;
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	EXPECT_EQ(6, seen);
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
+}
+
+/* Submits @n reads on @ring and returns with them in flight. */
+static int submit_reads(struct io_uring *ring, int fd, int n, char *buf)
+{
+	for (int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		if (!sqe)
+			return -1;
+		aiodev_prep_cmd(sqe, fd, AIODEV_URING_CMD_READ, buf + i * 4096,
+				4096, i * 4096);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	return io_uring_submit(ring) == n ? 0 : -1;
+}
+
+/*
+ * A child submits 16 commands on the parent's ring (its task owns them),
+ * then exits (@exec false) or execs (@exec true).  Every command gets
+ * exactly one CQE: a full read, or -ECANCELED.  Returns how many were
+ * cancelled.
+ */
+static int child_submits(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(cmd) *self, bool exec,
+			 unsigned long long latency)
+{
+	char *buf = calloc(16, 4096);
+	struct io_uring_cqe *cqe;
+	int cancelled = 0, seen = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", latency));
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "4"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (submit_reads(&self->ring, self->fd, 16, buf))
+			_exit(1);
+		if (exec)
+			execl("/bin/true", "true", NULL);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	for (int i = 0; i < 16; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		EXPECT_TRUE(cqe->res == 4096 || cqe->res == -ECANCELED)
+			TH_LOG("command %llu: %d", cqe->user_data, cqe->res);
+		cancelled += cqe->res == -ECANCELED;
+		seen |= 1 << cqe->user_data;
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	EXPECT_EQ(0xffff, seen);
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
+	free(buf);
+	return cancelled;
+}
+
+/* The submitter exits: its commands complete (or fail) exactly once. */
+TEST_F(cmd, task_exit_completes_each_command_once)
+{
+	child_submits(_metadata, self, false, 100 * MSEC);
+	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
+}
+
+/*
+ * exec cancels the task's io_uring requests: commands still waiting for a
+ * slot, or whose timer has not fired, complete at once with -ECANCELED and
+ * never reach the device.
+ */
+TEST_F(cmd, exec_cancels_commands_in_flight)
+{
+	if (!(self->info.features & AIODEV_FEAT_CANCEL))
+		SKIP(return, "kernel without cancelable uring_cmd (6.7+)");
+	EXPECT_EQ(16, child_submits(_metadata, self, true, 2000 * MSEC));
+	EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
+}
+
+static int wait_idle(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (aiodev_get(0, "stats/in_flight") == 0)
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
+/*
+ * The ring goes away (or its process is killed) with commands in flight.
+ * With cancelable commands, those not yet finished by the device are
+ * taken back (polled rings poll theirs to completion instead).
+ */
+static void check_teardown(struct __test_metadata *_metadata, int fd,
+			   const struct aiodev_info *info, bool iopoll, int sig)
+{
+	unsigned int flags = IORING_SETUP_SQE128 | (iopoll ? IORING_SETUP_IOPOLL : 0);
+	char *buf = calloc(16, 4096);
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 500 * MSEC));
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "4"));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct io_uring ring;
+
+		if (io_uring_queue_init(16, &ring, flags) ||
+		    submit_reads(&ring, fd, 16, buf) ||
+		    write(ready[1], "x", 1) != 1)
+			_exit(1);
+		if (!sig)
+			io_uring_queue_exit(&ring);
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, kill(pid, sig ?: SIGTERM));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(0, wait_idle());
+	if (!iopoll && (info->features & AIODEV_FEAT_CANCEL)) {
+		EXPECT_GE(4, aiodev_get(0, "stats/reads"));
+	}
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
+	check_integrity(_metadata, fd, AIODEV_CMD, 8, 8, 9);
+	close(ready[0]);
+	close(ready[1]);
+	free(buf);
+}
+
+TEST_F(cmd, ring_exit_with_commands_in_flight)
+{
+	check_teardown(_metadata, self->fd, &self->info, false, 0);
+}
+
+TEST_F(cmd, polled_ring_exit_with_commands_in_flight)
+{
+	check_teardown(_metadata, self->fd, &self->info, true, 0);
+}
+
+TEST_F(cmd, sigkill_with_commands_in_flight)
+{
+	check_teardown(_metadata, self->fd, &self->info, false, SIGKILL);
+}
+
+TEST_F(cmd, sigkill_with_polled_commands_in_flight)
+{
+	check_teardown(_metadata, self->fd, &self->info, true, SIGKILL);
+}
+
+TEST_F(cmd, readme_example_runs)
+{
+	const char *example = "../userspace/uring_cmd_example";
+
+	if (access(example, X_OK))
+		SKIP(return, "%s not built (make userspace)", example);
+	EXPECT_EQ(0, system("../userspace/uring_cmd_example /dev/aiodev0 >/dev/null"));
+}
+
+TEST_HARNESS_MAIN
