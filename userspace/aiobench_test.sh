@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# aiobench's own tests, natively on the host (no aiodev needed): options
+# and their errors, every engine that works on regular files and /dev/zero,
+# --ops, --verify, --json and compare.  TAP output.
+
+cd "$(dirname "$0")" || exit 1
+bench=./aiobench
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+file=$tmp/data
+head -c 8M /dev/zero > "$file"
+n=0
+failed=0
+
+ok()
+{
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=1
+	fi
+}
+
+# fails STATUS PATTERN DESCRIPTION ARGS...: aiobench exits STATUS and says PATTERN.
+fails()
+{
+	local status=$1 pattern=$2 what=$3 out
+
+	shift 3
+	out=$($bench "$@" 2>&1)
+	[ $? = "$status" ] && grep -q -- "$pattern" <<< "$out"
+	ok $? "$what"
+}
+
+# json_ok EXPR DESCRIPTION ARGS...: --json output satisfies the Python EXPR on r.
+json_ok()
+{
+	local expr=$1 what=$2
+
+	shift 2
+	$bench --json "$@" > "$tmp/out.json" 2> "$tmp/err"
+	python3 -c "import json, sys; r = json.load(open('$tmp/out.json')); sys.exit(0 if ($expr) else 1)" \
+		2>> "$tmp/err"
+	ok $? "$what"
+	[ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
+}
+
+echo "TAP version 13"
+
+$bench --help > "$tmp/help"
+ok $? "--help exits 0"
+missing=
+for word in sync aio uring uring-cmd epoll --engine --rw --mix --bs --qd --jobs \
+	    --threads --runtime --ops --offset --size --seed --verify --direct \
+	    --fixed-bufs --fixed-files --sqpoll --iopoll --batch-submit \
+	    --batch-complete --json --quiet --engines --depths --latencies --out \
+	    compare sweep; do
+	grep -q -- "$word" "$tmp/help" || missing="$missing $word"
+done
+[ -z "$missing" ]
+ok $? "--help documents every engine, command and option${missing:+ (missing:$missing)}"
+
+fails 2 "unknown engine" "an unknown engine is refused" -e foo "$file"
+fails 2 "unknown --rw mode" "an unknown --rw is refused" --rw sideways "$file"
+fails 2 "--qd '0'" "--qd 0 is refused" --qd 0 "$file"
+fails 2 "--bs 'abc'" "--bs abc is refused" --bs abc "$file"
+fails 2 "--mix '101'" "--mix 101 is refused" --mix 101 "$file"
+fails 2 "--runtime" "--runtime -1 is refused" --runtime -1 "$file"
+fails 2 "use --jobs" "--qd with the sync engine is refused" -e sync --qd 4 "$file"
+fails 2 "need -e uring" "--sqpoll with aio is refused" -e aio --sqpoll "$file"
+fails 2 "cannot exceed --qd" "--batch-submit above --qd is refused" --qd 4 -s 8 "$file"
+fails 2 "give one FILE" "no FILE is refused"
+fails 2 "No such file" "a missing file is named" "$tmp/nope"
+fails 2 "give --size" "/dev/zero needs --size" /dev/zero
+fails 2 "cannot be polled" "epoll on a file that cannot be polled is refused" -e epoll "$file"
+fails 1 "read at offset .*Operation not supported" \
+	"uring-cmd on a file without passthrough fails, naming the op" \
+	-e uring-cmd -t 1 "$file"
+
+for engine in sync aio uring; do
+	json_ok "r['ios'] == 1000 and r['reads'] == 1000 and r['error'] == ''" \
+		"$engine: --ops 1000 does 1000 reads" -e $engine -n 1000 "$file"
+done
+json_ok "r['ios'] == 2 * 500 and r['jobs'] == 2" "--jobs 2 --ops 500 does 1000" \
+	-e sync -j 2 -n 500 "$file"
+json_ok "r['writes'] > 0 and r['reads'] > 0" "--rw mixed reads and writes" \
+	-e aio --rw mixed -n 400 "$file"
+json_ok "r['ios'] == 300" "io_uring with registered buffers and file, batches" \
+	-e uring --fixed-bufs --fixed-files -s 8 -c 4 -d 16 -n 300 "$file"
+json_ok "r['ios'] == 300" "io_uring with SQPOLL" -e uring --sqpoll -d 8 -n 300 "$file"
+json_ok "r['ios'] == 300 and r['bytes'] == 300 * 65536" "--bs 64k and O_DIRECT" \
+	-e uring --direct --bs 64k -n 300 "$file"
+json_ok "r['lat_ns']['p50'] <= r['lat_ns']['p99'] <= r['lat_ns']['max'] and r['lat_ns']['min'] <= r['lat_ns']['mean']" \
+	"latency percentiles are ordered" -e uring -n 2000 "$file"
+json_ok "r['mismatches'] == 0 and r['verify']" "--verify after random writes finds no mismatch" \
+	-e uring --rw randwrite --verify -n 2000 --seed 9 "$file"
+json_ok "r['mismatches'] == 0" "--verify on reads (the range is filled first)" \
+	-e aio --rw read --verify -n 1000 "$file"
+json_ok "r['ios'] == 500" "/dev/zero with --size" -e uring --size 1M -n 500 /dev/zero
+
+$bench -e uring --rw read --verify --size 1M -n 100 -q /dev/zero > "$tmp/out" 2>&1
+[ $? = 1 ] && grep -q "verify: 100 mismatched blocks" "$tmp/out"
+ok $? "--verify counts mismatches (zeros from /dev/zero) and exits 1"
+
+$bench compare -t 0.3 "$file" > "$tmp/out" 2>&1
+status=$?
+grep -q "^sync  " "$tmp/out" && grep -q "^sync-threads" "$tmp/out" &&
+	grep -q "^aio " "$tmp/out" && grep -q "^uring " "$tmp/out" &&
+	! grep -q "^uring-cmd" "$tmp/out" && [ $status = 0 ]
+ok $? "compare runs each engine (no uring-cmd off aiodev) and exits 0"
+grep -q "^epoll .*n/a" "$tmp/out"
+ok $? "compare marks an engine the file cannot use as n/a"
+$bench compare --json -t 0.2 --engines sync,uring "$file" > "$tmp/out.json"
+python3 -c "import json; r = json.load(open('$tmp/out.json')); assert [x['name'] for x in r] == ['sync', 'uring']"
+ok $? "compare --json lists the engines asked for"
+
+echo "1..$n"
+exit $failed
