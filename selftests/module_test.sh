@@ -5,38 +5,11 @@
 # a device is open and complete after.  AIODEV_KO names the module to load
 # (default: modprobe aiodev).  TAP output.
 
-n=0
-failed=0
+. "$(dirname "$0")/lib.sh"
 
-ok()
+unloaded_cleanly()
 {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-
-not_ok()
-{
-	n=$((n + 1))
-	echo "not ok $n $*"
-	failed=1
-}
-
-# check DESCRIPTION COMMAND...: one test case, passing if COMMAND succeeds.
-check()
-{
-	local what=$1
-
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-
-load()
-{
-	if [ -n "$AIODEV_KO" ]; then
-		insmod "$AIODEV_KO" "$@"
-	else
-		modprobe aiodev "$@"
-	fi
+	! loaded && [ ! -e /dev/aiodev0 ] && [ ! -e /sys/class/aiodev ]
 }
 
 # refused PARAM: loading with PARAM fails with EINVAL and leaves nothing.
@@ -49,16 +22,6 @@ refused()
 		return 1
 	fi
 	echo "$err" | grep -q "Invalid param" && unloaded_cleanly
-}
-
-loaded()
-{
-	grep -q '^aiodev ' /proc/modules
-}
-
-unloaded_cleanly()
-{
-	! loaded && [ ! -e /dev/aiodev0 ] && [ ! -e /sys/class/aiodev ]
 }
 
 node_is()
@@ -100,5 +63,4 @@ check "a reloaded device reads zeros again" \
 	[ "$(head -c 7 /dev/aiodev0 | tr -d '\0')" = "" ]
 rmmod aiodev
 
-echo "1..$n"
-exit $failed
+tap_end

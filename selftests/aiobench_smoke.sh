@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# aiobench on aiodev: every engine and option, in each completion mode, with
+# --verify; compare and sweep.  A smoke test of the tool on the device it
+# was written for (its logic is tested natively by userspace/).  Loads the
+# module itself (AIODEV_KO, as module_test.sh).  TAP output.
+
+. "$(dirname "$0")/lib.sh"
+
+bench=$(dirname "$0")/../userspace/aiobench
+dev=/dev/aiodev0
+sys=/sys/class/aiodev/aiodev0
+tmp=$(mktemp -d -p /run 2>/dev/null || mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "TAP version 13"
+if [ ! -x "$bench" ]; then
+	echo "ok 1 # SKIP $bench not built (make userspace)"
+	exit 4
+fi
+loaded && rmmod aiodev
+load latency_ns=20000 || { not_ok "load the module"; tap_end; }
+
+# run DESCRIPTION ARGS...: aiobench --json ARGS on the device exits 0, with
+# no error, no mismatch, and the device counted every I/O it reported.
+run()
+{
+	local what=$1 before after
+
+	shift
+	before=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	if ! "$bench" --json --size 2M "$@" "$dev" > "$tmp/out.json" 2> "$tmp/err"; then
+		not_ok "$what"
+		sed 's/^/# /' "$tmp/err"
+		return
+	fi
+	after=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	# --verify's fill and read-back passes are I/O the device sees too.
+	if [ "$(json error)" = '""' ] && [ "$(json mismatches)" = 0 ] &&
+	   [ "$(json ios)" -gt 0 ] && [ "$(json ios)" -le $((after - before)) ]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		sed 's/^/# /' "$tmp/out.json"
+	fi
+}
+
+# json FIELD: a top-level field of the last run's JSON.
+json()
+{
+	grep -o "\"$1\": [^,}]*" "$tmp/out.json" | head -n 1 | cut -d' ' -f2
+}
+
+for mode in inline workqueue timer; do
+	echo "$mode" > $sys/completion
+	run "$mode: sync, verify" -e sync -n 200 --rw randwrite --verify
+	run "$mode: sync, 4 threads" -e sync -j 4 -n 100 --verify --rw mixed
+	run "$mode: aio, verify" -e aio -n 300 --rw randwrite --verify
+	run "$mode: uring, verify" -e uring -n 300 --rw randwrite --verify
+	run "$mode: uring-cmd, verify" -e uring-cmd -n 300 --rw randwrite --verify
+	run "$mode: epoll, verify" -e epoll -n 200 --rw write --verify
+done
+echo timer > $sys/completion
+run "uring: registered buffers and file, batches" \
+	-e uring --fixed-bufs --fixed-files -s 8 -c 4 -d 16 -n 400 --verify --rw randwrite
+run "uring: SQPOLL" -e uring --sqpoll -n 300 --verify --rw randwrite
+run "uring: IOPOLL (O_DIRECT)" -e uring --iopoll -n 300 --verify --rw randwrite
+run "uring-cmd: registered buffers" -e uring-cmd --fixed-bufs -n 300 --verify --rw randwrite
+run "uring-cmd: IOPOLL" -e uring-cmd --iopoll -n 300 --verify --rw randwrite
+run "uring-cmd: registered buffers, IOPOLL" -e uring-cmd --fixed-bufs --iopoll -n 300 --verify
+run "aio: mixed, 2 jobs, 64 KiB" -e aio --rw mixed -j 2 --bs 64k -n 100 --verify
+run "uring: sequential read over an offset range" -e uring --rw read --offset 1M -n 2000
+
+"$bench" compare -t 0.5 "$dev" > "$tmp/compare" 2>&1
+status=$?
+sed 's/^/# /' "$tmp/compare"
+check "compare exits 0" [ $status = 0 ]
+missing=
+for row in sync sync-threads aio uring uring-cmd epoll; do
+	grep -q "^$row " "$tmp/compare" || missing="$missing $row"
+done
+check "compare has a row per engine${missing:+ (missing:$missing)}" [ -z "$missing" ]
+check "compare gives the Little's law ideal" grep -q "ideal (Little's law)" "$tmp/compare"
+
+"$bench" sweep -t 0.3 --latencies 0,100000 --depths 1,4 \
+	--engines sync,uring,uring-cmd --out "$tmp/sweep" "$dev" > /dev/null 2>&1
+check "sweep exits 0" [ $? = 0 ]
+check "sweep.csv has a row per point" \
+	[ "$(tail -n +2 "$tmp/sweep/sweep.csv" | wc -l)" = 12 ]
+check "sweep.json has a result per point" \
+	[ "$(grep -o '"latency_ns"' "$tmp/sweep/sweep.json" | wc -l)" = 12 ]
+check "sweep plots each latency" \
+	grep -q "<svg" "$tmp/sweep/sweep-0.svg" "$tmp/sweep/sweep-100000.svg"
+check "sweep restores the device's latency" [ "$(cat $sys/latency_ns)" = 20000 ]
+
+rmmod aiodev
+tap_end
