@@ -11,7 +11,7 @@ KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 # The module is built out of tree in build/KREL, one directory per kernel.
 MODDIR = $(CURDIR)/build/$(KREL)
 
-.PHONY: all module userspace selftests check install modules_install clean
+.PHONY: all module userspace selftests check demo bench install modules_install clean
 
 all: module userspace selftests
 
@@ -39,6 +39,10 @@ selftests:
 check:
 	@scripts/install-deps
 	@scripts/check
+
+# The main job: async vs blocking on aiodev in the test VM (build/demo/).
+demo:
+	@scripts/demo
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install
