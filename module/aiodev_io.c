@@ -34,6 +34,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -149,6 +150,31 @@ static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
 	return nowait ? -EAGAIN : -EFAULT;
 }
 
+/*
+ * The data transfer of an asynchronous request, between the device and its
+ * pages; may run in the timer's softirq.  Not copy_to_iter(): its hardened
+ * usercopy check of the vmalloc'ed store takes the vmap area lock, which a
+ * softirq must not take, as it may interrupt a holder on its own CPU.
+ */
+static ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
+{
+	void *data = rq->ad->data + rq->pos;
+	unsigned int i;
+
+	for (i = 0; i < rq->nr_bvec; i++) {
+		const struct bio_vec *bv = &rq->bvec[i];
+
+		if (rq->write)
+			memcpy_from_page(data, bv->bv_page, bv->bv_offset,
+					 bv->bv_len);
+		else
+			memcpy_to_page(bv->bv_page, bv->bv_offset, data,
+				       bv->bv_len);
+		data += bv->bv_len;
+	}
+	return rq->len;
+}
+
 /* The data transfer, between the device and @iter: bytes moved or -EFAULT. */
 ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter)
 {
@@ -261,7 +287,6 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 	bool inline_now = false;
 	bool started;
 
-	trace_aiodev_submit(rq);
 	rq->submitted = ktime_get();
 	spin_lock_bh(&ad->lock);
 	started = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
@@ -269,6 +294,8 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 		spin_unlock_bh(&ad->lock);
 		return -EAGAIN;
 	}
+	/* Under the lock: once queued, @rq may complete on another CPU. */
+	trace_aiodev_submit(rq);
 	if (started) {
 		inline_now = rq->mode == AIODEV_COMPLETION_INLINE &&
 			     !ad->cfg.latency_ns && !ad->cfg.bandwidth_mbps;
@@ -420,13 +447,9 @@ static void aiodev_complete(struct aiodev_rq *rq)
 {
 	struct aiodev *ad = rq->ad;
 	ssize_t ret = rq->status;
-	struct iov_iter iter;
 
-	if (rq->kind == AIODEV_RQ_KIOCB && !ret) {
-		iov_iter_bvec(&iter, rq->write ? ITER_SOURCE : ITER_DEST,
-			      rq->bvec, rq->nr_bvec, rq->len);
-		ret = aiodev_copy(rq, &iter);
-	}
+	if (rq->kind == AIODEV_RQ_KIOCB && !ret)
+		ret = aiodev_copy_pages(rq);
 	aiodev_release_slot(ad);
 
 	switch (rq->kind) {
