@@ -65,27 +65,6 @@ FIXTURE_TEARDOWN(dev)
 		close(self->fd);
 }
 
-static int wait_idle(void)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (aiodev_get(0, "stats/in_flight") == 0)
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
-
-/* Until @n requests are in flight: another thread or process has them. */
-static int wait_in_flight(int n)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (aiodev_get(0, "stats/in_flight") >= n)
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
-
 static void check_integrity(struct __test_metadata *_metadata, int fd,
 			    enum aiodev_engine engine, off_t base, int n,
 			    int depth, unsigned int seed)
@@ -426,7 +405,7 @@ static void hold_the_slot(struct __test_metadata *_metadata, int *fd,
 	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "1"));
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 300 * MSEC));
 	ASSERT_EQ(0, pthread_create(t, NULL, slot_holder, fd));
-	ASSERT_EQ(0, wait_in_flight(1));
+	ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
 }
 
 TEST_F(dev, rwf_nowait_on_a_full_device_is_eagain)
@@ -558,7 +537,7 @@ TEST_F(dev, close_with_requests_in_flight)
 	}
 	io_destroy(ctx);
 	io_uring_queue_exit(&ring);
-	EXPECT_EQ(0, wait_idle());
+	EXPECT_EQ(0, aiodev_wait_idle(0));
 	free(buf);
 }
 
@@ -603,7 +582,7 @@ TEST_F(dev, teardown_with_requests_in_flight)
 	ASSERT_EQ(0, submit_and_leave(self->fd, 16, &ctx, &ring, buf));
 	io_uring_queue_exit(&ring);
 	io_destroy(ctx);
-	EXPECT_EQ(0, wait_idle());
+	EXPECT_EQ(0, aiodev_wait_idle(0));
 	EXPECT_EQ(4096, pread(self->fd, buf, 4096, 0));
 	free(buf);
 }
@@ -643,11 +622,11 @@ static void check_child_death(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	if (sig) {
-		ASSERT_EQ(0, wait_in_flight(1));
+		ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
 		ASSERT_EQ(0, kill(pid, sig));
 	}
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	EXPECT_EQ(0, wait_idle());
+	EXPECT_EQ(0, aiodev_wait_idle(0));
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
 	check_integrity(_metadata, fd, AIODEV_URING, 0, 8, 8, 9);
 }
@@ -703,7 +682,7 @@ TEST_F(dev, config_changes_under_load)
 	churn_arg.stop = true;
 	ASSERT_EQ(0, pthread_join(c, NULL));
 	EXPECT_LT(0, churn_arg.changes);
-	EXPECT_EQ(0, wait_idle());
+	EXPECT_EQ(0, aiodev_wait_idle(0));
 }
 
 TEST_HARNESS_MAIN

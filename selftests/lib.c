@@ -137,6 +137,28 @@ uint64_t aiodev_now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static int aiodev_wait_for(int index, int n, bool idle)
+{
+	for (int i = 0; i < 2000; i++) {
+		long long now = aiodev_get(index, "stats/in_flight");
+
+		if (idle ? now == 0 : now >= n)
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
+int aiodev_wait_in_flight(int index, int n)
+{
+	return aiodev_wait_for(index, n, false);
+}
+
+int aiodev_wait_idle(int index)
+{
+	return aiodev_wait_for(index, 0, true);
+}
+
 int aiodev_count_threads(const char *prefix)
 {
 	DIR *dir = opendir("/proc/self/task");

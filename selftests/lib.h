@@ -39,6 +39,13 @@ ssize_t aiodev_pattern_check(const void *buf, size_t len, uint64_t off,
 
 uint64_t aiodev_now_ns(void);
 
+/*
+ * Wait (10 s at most) until stats/in_flight of /dev/aiodevN is at least @n,
+ * or (aiodev_wait_idle) 0; 0, or -1 on timeout.
+ */
+int aiodev_wait_in_flight(int index, int n);
+int aiodev_wait_idle(int index);
+
 /* Threads of this process whose name starts with @prefix (iou-wrk...). */
 int aiodev_count_threads(const char *prefix);
 

@@ -540,16 +540,6 @@ TEST_F(cmd, exec_cancels_commands_in_flight)
 	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
 }
 
-static int wait_idle(void)
-{
-	for (int i = 0; i < 2000; i++) {
-		if (aiodev_get(0, "stats/in_flight") == 0)
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
-
 /*
  * The ring goes away (or its process is killed) with commands in flight.
  * With cancelable commands, those not yet finished by the device are
@@ -584,7 +574,7 @@ static void check_teardown(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, kill(pid, sig ?: SIGTERM));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	EXPECT_EQ(0, wait_idle());
+	EXPECT_EQ(0, aiodev_wait_idle(0));
 	if (!iopoll && (info->features & AIODEV_FEAT_CANCEL)) {
 		EXPECT_GE(4, aiodev_get(0, "stats/reads"));
 	}
