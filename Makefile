@@ -44,6 +44,10 @@ check:
 demo:
 	@scripts/demo
 
+# aiodev side by side with fio, /dev/zero, /dev/null and null_blk (build/bench/).
+bench:
+	@scripts/bench
+
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install
 
