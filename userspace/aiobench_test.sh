@@ -102,6 +102,17 @@ json_ok "r['mismatches'] == 0" "--verify on reads (the range is filled first)" \
 	-e aio --rw read --verify -n 1000 "$file"
 json_ok "r['ios'] == 500" "/dev/zero with --size" -e uring --size 1M -n 500 /dev/zero
 
+json_ok "r['ios'] == 2 * 300 and r['jobs'] == 2" "--threads is --jobs" \
+	-e sync --threads 2 -n 300 "$file"
+
+# On a terminal (script(1) gives one), a progress line goes to stderr.
+script -qec "$bench -e sync -t 2.5 $file" /dev/null > "$tmp/tty" 2>&1
+grep -q "IOPS  " "$tmp/tty" && grep -q "aiobench: sync randread" "$tmp/tty"
+ok $? "a progress line on a terminal"
+$bench -e sync -t 1.5 "$file" > "$tmp/out" 2> "$tmp/err"
+[ ! -s "$tmp/err" ]
+ok $? "no progress line when stderr is not a terminal"
+
 $bench -e uring --rw read --verify --size 1M -n 100 -q /dev/zero > "$tmp/out" 2>&1
 [ $? = 1 ] && grep -q "verify: 100 mismatched blocks" "$tmp/out"
 ok $? "--verify counts mismatches (zeros from /dev/zero) and exits 1"
@@ -114,6 +125,9 @@ grep -q "^sync  " "$tmp/out" && grep -q "^sync-threads" "$tmp/out" &&
 ok $? "compare runs each engine (no uring-cmd off aiodev) and exits 0"
 grep -q "^epoll .*n/a" "$tmp/out"
 ok $? "compare marks an engine the file cannot use as n/a"
+$bench compare -t 0.2 --engines aio --out "$tmp/cmp" "$file" > /dev/null
+python3 -c "import json; r = json.load(open('$tmp/cmp/compare.json')); assert r[0]['name'] == 'aio' and r[0]['result']['ios'] > 0"
+ok $? "compare --out writes compare.json"
 $bench compare --json -t 0.2 --engines sync,uring "$file" > "$tmp/out.json"
 python3 -c "import json; r = json.load(open('$tmp/out.json')); assert [x['name'] for x in r] == ['sync', 'uring']"
 ok $? "compare --json lists the engines asked for"
