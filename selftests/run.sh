@@ -24,9 +24,10 @@ declare -A params=(
 	[rw_test]="nr_devices=3"
 	[async_test]=""
 	[uring_cmd_test]=""
+	[fault_test]=""
 	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue"
 )
-progs=${*:-rw_test async_test uring_cmd_test sysfs_test module_test.sh aiobench_smoke.sh}
+progs=${*:-rw_test async_test uring_cmd_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
 timeout=$(sed -n 's/^timeout=//p' settings)
 kmemleak=/sys/kernel/debug/kmemleak
 failed=0
