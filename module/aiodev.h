@@ -106,7 +106,7 @@ struct aiodev {
 enum aiodev_rq_kind {
 	AIODEV_RQ_SYNC,		/* a task waits on @done and copies */
 	AIODEV_RQ_KIOCB,	/* async kiocb, user pages in @bvec */
-	AIODEV_RQ_CMD,		/* io_uring passthrough, buffer in @iter */
+	AIODEV_RQ_CMD,		/* io_uring passthrough, buffer in @iter or @bvec */
 };
 
 /**
@@ -125,7 +125,8 @@ enum aiodev_rq_kind {
  * @ref: AIODEV_RQ_SYNC: one for the waiter, one for the device
  * @done: AIODEV_RQ_SYNC: completed when the request is
  * @iocb: AIODEV_RQ_KIOCB: the caller's kiocb
- * @bvec: AIODEV_RQ_KIOCB: the user's pages, taken at submission
+ * @bvec: AIODEV_RQ_KIOCB, and AIODEV_RQ_CMD with @iopoll and a user buffer:
+ *	the user's pages, taken at submission
  * @nr_bvec: entries in @bvec
  * @release: the pages of @bvec hold a pin or reference to drop
  * @dirty: the pages were written by the device (a read)
@@ -180,6 +181,9 @@ ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
 		       bool nowait);
 bool aiodev_cancel(struct aiodev_rq *rq);
 ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter);
+int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait);
+ssize_t aiodev_copy_pages(struct aiodev_rq *rq);
+void aiodev_release_pages(struct aiodev_rq *rq);
 void aiodev_account(struct aiodev_rq *rq, ssize_t ret);
 
 /* aiodev_uring.c */

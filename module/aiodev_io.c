@@ -85,7 +85,7 @@ void aiodev_rq_put(struct aiodev_rq *rq)
 }
 
 /* Drop what aiodev_take_pages() took. */
-static void aiodev_release_pages(struct aiodev_rq *rq)
+void aiodev_release_pages(struct aiodev_rq *rq)
 {
 	unsigned int i;
 
@@ -95,26 +95,32 @@ static void aiodev_release_pages(struct aiodev_rq *rq)
 	rq->nr_bvec = 0;
 }
 
-/*
+/**
  * aiodev_take_pages - take the user pages of an asynchronous request
+ * @rq: the request; its data is then moved by aiodev_copy_pages(), in any
+ *	context, and its pages dropped by aiodev_release_pages()
+ * @iter: the user's buffer, advanced past what was taken
+ * @nowait: do not fault pages in
  *
  * Fills @rq->bvec with one entry per page of the first @rq->len bytes of
- * @iter.  A bad address part way shortens the request; at the start it is
- * -EFAULT.  With @nowait, pages that are not present are not faulted in:
- * the caller gets -EAGAIN and retries from a context that may block.
+ * @iter.  A bad address part way shortens the request.  With @nowait, pages
+ * that are not present are not faulted in: the caller gets -EAGAIN and
+ * retries from a context that may block.
+ *
+ * Return: 0, or -EAGAIN (@nowait), or the error taking the first page
+ * (-EFAULT for a bad address); after an error @rq holds no pages.
  */
-static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
-			     bool nowait)
+int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait)
 {
 	int max = iov_iter_npages_cap(iter, INT_MAX, rq->len);
 	bool nofault = iter->nofault;
 	struct page *pages[16];
 	size_t got = 0, off;
+	int i, err = -EFAULT;
 	ssize_t n;
-	int i;
 
-	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec),
-				  nowait ? GFP_NOWAIT : GFP_KERNEL);
+	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec), __GFP_NOWARN |
+				  (nowait ? GFP_NOWAIT : GFP_KERNEL));
 	if (!rq->bvec)
 		return nowait ? -EAGAIN : -ENOMEM;
 	rq->release = aiodev_extract_holds_pages(iter);
@@ -125,8 +131,10 @@ static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
 		n = aiodev_extract_pages(iter, pages, rq->len - got,
 					 min_t(int, ARRAY_SIZE(pages),
 					       max - rq->nr_bvec), &off);
-		if (n <= 0)
+		if (n <= 0) {
+			err = n ?: -EFAULT;
 			break;
+		}
 		got += n;
 		for (i = 0; n; i++) {
 			size_t plen = min_t(size_t, n, PAGE_SIZE - off);
@@ -146,8 +154,10 @@ static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
 		return 0;
 	}
 	aiodev_release_pages(rq);
+	kvfree(rq->bvec);
+	rq->bvec = NULL;
 	iov_iter_revert(iter, got);
-	return nowait ? -EAGAIN : -EFAULT;
+	return nowait ? -EAGAIN : err;
 }
 
 /*
@@ -156,7 +166,7 @@ static int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter,
  * usercopy check of the vmalloc'ed store takes the vmap area lock, which a
  * softirq must not take, as it may interrupt a holder on its own CPU.
  */
-static ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
+ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
 {
 	void *data = rq->ad->data + rq->pos;
 	unsigned int i;
@@ -598,7 +608,7 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 	if (pos >= ad->size)
 		return write ? -ENOSPC : 0;
 
-	rq = aiodev_rq_alloc(ad, nowait ? GFP_NOWAIT : GFP_KERNEL);
+	rq = aiodev_rq_alloc(ad, nowait ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
 	if (!rq) {
 		ret = nowait ? -EAGAIN : -ENOMEM;
 		goto out;

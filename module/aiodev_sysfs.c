@@ -168,9 +168,11 @@ static ssize_t aiodev_cfg_store(struct device *dev,
 
 	spin_lock_bh(&ad->lock);
 	ret = aiodev_cfg_parse(&ad->cfg, to_cfg_attr(attr), buf);
-	/* inject.every counts from the last change. */
-	ad->seq[READ] = 0;
-	ad->seq[WRITE] = 0;
+	if (!ret) {
+		/* inject.every counts from the last change. */
+		ad->seq[READ] = 0;
+		ad->seq[WRITE] = 0;
+	}
 	spin_unlock_bh(&ad->lock);
 	if (ret)
 		return ret;

@@ -27,7 +27,10 @@
  * the user memory is mapped.  On a polled ring (IORING_SETUP_IOPOLL) the
  * device only marks the command done, and ->uring_cmd_iopoll(), called by
  * the polling task, completes it: never through task work, whose list entry
- * shares space with the poll list's.
+ * shares space with the poll list's.  Any task with the ring may poll (a
+ * forked child, a process the ring was passed to), whose memory is not the
+ * submitter's: so a polled command's user buffer is pinned at issue, as
+ * direct I/O does, and the poller copies to and from those pages.
  *
  * Cancellation (6.7 and later).  Commands are marked cancelable; when the
  * ring or its task goes away, io_uring calls ->uring_cmd() with
@@ -112,6 +115,8 @@ static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
 		return rq->status;
 	if (!rq->len)
 		return 0;
+	if (rq->nr_bvec)	/* pinned at issue: any task may copy */
+		return aiodev_copy_pages(rq);
 	if (current->flags & (PF_EXITING | PF_KTHREAD))
 		return -ECANCELED;
 	return aiodev_copy(rq, &rq->iter);
@@ -123,6 +128,7 @@ static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
 	ssize_t ret = aiodev_uring_transfer(rq);
 
+	aiodev_release_pages(rq);
 	aiodev_account(rq, ret);
 	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
 	aiodev_rq_put(rq);
@@ -265,7 +271,11 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		break;
 	}
 
-	rq = aiodev_rq_alloc(ad, nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
+	/*
+	 * Not GFP_NOWAIT when nonblocking: this issue is never retried, and a
+	 * small allocation sleeps only when memory is short.
+	 */
+	rq = aiodev_rq_alloc(ad, GFP_KERNEL);
 	if (!rq)
 		return -ENOMEM;
 	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
@@ -291,6 +301,18 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	rq->kind = AIODEV_RQ_CMD;
 	rq->ioucmd = ioucmd;
 	rq->iopoll = issue_flags & IO_URING_F_IOPOLL;
+	if (rq->iopoll && len && !(ioucmd->flags & IORING_URING_CMD_FIXED)) {
+		/*
+		 * Its poller may be another task (see the top of this file).
+		 * Pages not present are faulted in, even by a nonblocking
+		 * issue, as this issue is never retried.
+		 */
+		ret = aiodev_take_pages(rq, &rq->iter, nonblock);
+		if (ret == -EAGAIN)
+			ret = aiodev_take_pages(rq, &rq->iter, false);
+		if (ret)
+			goto out_put;
+	}
 	aiodev_uring_pdu(ioucmd)->rq = rq;
 #ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
 	/* Polled commands complete from the poll loop, which teardown runs. */

@@ -288,6 +288,18 @@ TEST_F(dev, inject_every_nth_io_uring)
 	check_inject_every(_metadata, self->fd, AIODEV_URING);
 }
 
+/* A rejected configuration write changes nothing, not even the count. */
+TEST_F(dev, rejected_value_keeps_the_every_nth_count)
+{
+	char buf[512];
+
+	ASSERT_EQ(0, aiodev_set(0, "inject/read_every", "2"));
+	EXPECT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(-EINVAL, aiodev_set(0, "latency_ns", "junk"));
+	EXPECT_EQ(-1, pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(EIO, errno);
+}
+
 /*
  * A bad range fails the writes that touch it, and a failed write leaves the
  * data as it was; reads are not affected by a write bad range.

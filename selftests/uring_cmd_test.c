@@ -128,6 +128,64 @@ TEST_F(cmd, integrity_on_polled_rings)
 	check_integrity(_metadata, self->fd, AIODEV_CMD_FIXED_IOPOLL, 64, 16, 7);
 }
 
+/*
+ * On a polled ring whoever polls completes the commands, here a forked
+ * child whose copies of the buffers differ: the data still moves to and
+ * from the submitter's buffers.
+ */
+TEST_F(cmd, a_forked_poller_moves_the_submitters_data)
+{
+	const size_t len = 3 * 4096 + 100;
+	char *rbuf = malloc(len), *wbuf = malloc(len), *dev = malloc(len);
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, rbuf);
+	ASSERT_NE(NULL, wbuf);
+	ASSERT_NE(NULL, dev);
+	aiodev_pattern_fill(dev, len, 0, 21);
+	ASSERT_EQ(len, pwrite(self->fd, dev, len, 0));
+	aiodev_pattern_fill(wbuf, len, MIB, 22);
+	memset(rbuf, 0, len);
+	/* Long enough that the poll in the parent's submit finds nothing. */
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 300 * MSEC));
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, IORING_SETUP_SQE128 |
+					 IORING_SETUP_IOPOLL));
+	aiodev_prep_cmd(io_uring_get_sqe(&ring), self->fd,
+			AIODEV_URING_CMD_READ, rbuf, len, 0);
+	aiodev_prep_cmd(io_uring_get_sqe(&ring), self->fd,
+			AIODEV_URING_CMD_WRITE, wbuf, len, MIB);
+	ASSERT_EQ(2, io_uring_submit(&ring));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		memset(rbuf, 0xee, len);
+		memset(wbuf, 0xee, len);
+		/* A poll may return early (need_resched): until both are in. */
+		while (io_uring_cq_ready(&ring) < 2)
+			if (io_uring_enter(ring.ring_fd, 0, 2,
+					   IORING_ENTER_GETEVENTS, NULL) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, io_uring_peek_cqe(&ring, &cqe));
+		EXPECT_EQ(len, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	EXPECT_EQ(0, memcmp(rbuf, dev, len));
+	ASSERT_EQ(len, pread(self->fd, dev, len, MIB));
+	EXPECT_EQ(0, memcmp(dev, wbuf, len));
+	io_uring_queue_exit(&ring);
+	free(rbuf);
+	free(wbuf);
+	free(dev);
+}
+
 /* read_iter on a polled ring: O_DIRECT files have ->iopoll too. */
 TEST_F(cmd, read_write_on_a_polled_ring)
 {
