@@ -26,7 +26,9 @@
  *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
  *    before 6.3), the data is copied into or out of them at completion, and
  *    ki_complete() reports the result.  Releasing pages the device wrote
- *    (dirtying them) may sleep, so the timer defers that to the workqueue.
+ *    (dirtying them) may sleep, so the timer defers that to the workqueue,
+ *    as it does the whole completion of a request of over 1 MiB (a long
+ *    copy has no place in a softirq).
  *
  * The slot is released before the caller is told, so a caller that keeps
  * no more requests in flight than queue_depth always finds a free slot.
@@ -42,6 +44,7 @@
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/wait_bit.h>
@@ -480,7 +483,7 @@ static void aiodev_complete(struct aiodev_rq *rq)
 	if (ret > 0)
 		rq->iocb->ki_pos += ret;
 	rq->iocb->ki_complete(rq->iocb, ret);
-	if (rq->dirty && rq->release && rq->mode == AIODEV_COMPLETION_TIMER) {
+	if (rq->dirty && rq->release && !in_task()) {
 		/* Dirtying a page may sleep on its lock. */
 		INIT_WORK(&rq->work, aiodev_release_work);
 		queue_work(ad->wq, &rq->work);
@@ -495,11 +498,18 @@ static void aiodev_complete_work(struct work_struct *work)
 	aiodev_complete(container_of(work, struct aiodev_rq, work));
 }
 
+/*
+ * An asynchronous kiocb copies its data when it completes: above this size
+ * the timer's softirq leaves that copy to the workqueue.
+ */
+#define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
+
 static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 {
 	struct aiodev_rq *rq = container_of(timer, struct aiodev_rq, timer);
 
-	if (rq->mode == AIODEV_COMPLETION_WORKQUEUE) {
+	if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
+	    (rq->kind == AIODEV_RQ_KIOCB && rq->len > AIODEV_SOFTIRQ_COPY_MAX)) {
 		INIT_WORK(&rq->work, aiodev_complete_work);
 		queue_work(rq->ad->wq, &rq->work);
 	} else {

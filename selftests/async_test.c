@@ -99,6 +99,33 @@ TEST_F(dev, integrity_at_depth_above_the_device)
 	check_integrity(_metadata, self->fd, AIODEV_URING, 0, 64, 64, 5);
 }
 
+/* Requests of several MiB (in timer mode, copied by the workqueue). */
+TEST_F(dev, integrity_of_large_requests)
+{
+	const size_t len = 5 * MIB + 123;
+	uint8_t *wbuf = malloc(2 * len), *rbuf = malloc(2 * len);
+	struct aiodev_op ops[2];
+
+	ASSERT_NE(NULL, wbuf);
+	ASSERT_NE(NULL, rbuf);
+	aiodev_pattern_fill(wbuf, 2 * len, 7, 9);
+	for (int i = 0; i < 2; i++)
+		ops[i] = (struct aiodev_op){ .write = true, .buf = wbuf + i * len,
+					     .len = len, .off = 7 + i * len };
+	ASSERT_EQ(0, aiodev_run_ops(AIODEV_AIO, self->fd, ops, 2, 2, NULL));
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(len, ops[i].res);
+		ops[i].write = false;
+		ops[i].buf = rbuf + i * len;
+	}
+	ASSERT_EQ(0, aiodev_run_ops(AIODEV_URING, self->fd, ops, 2, 2, NULL));
+	for (int i = 0; i < 2; i++)
+		EXPECT_EQ(len, ops[i].res);
+	EXPECT_EQ(-1, aiodev_pattern_check(rbuf, 2 * len, 7, 9));
+	free(wbuf);
+	free(rbuf);
+}
+
 TEST_F(dev, integrity_with_o_direct)
 {
 	int fd = aiodev_open(0, O_RDWR | O_DIRECT);
