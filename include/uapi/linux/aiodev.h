@@ -23,12 +23,15 @@
  *   -EFAULT      the buffer is not (all) user memory
  *   -EOPNOTSUPP  the ring does not have 128-byte SQEs
  *   -EIO         an error injected through sysfs (inject/)
+ *   -ENOMEM      the kernel is out of memory
  *   -ECANCELED   the ring or its task went away with the command in flight
  *                (on kernels with cancelable commands, 6.7 and later)
  *
  * Registered buffers: set IORING_URING_CMD_FIXED in sqe->uring_cmd_flags and
  * the buffer's index in sqe->buf_index; addr and len must lie within it.
- * Polled rings (IORING_SETUP_IOPOLL) are supported.
+ * Polled rings (IORING_SETUP_IOPOLL) are supported; any task that polls the
+ * ring completes its commands into the submitter's buffers (their pages are
+ * pinned at submission).
  */
 #ifndef _UAPI_LINUX_AIODEV_H
 #define _UAPI_LINUX_AIODEV_H
