@@ -10,8 +10,9 @@
  * Issue (->uring_cmd(), in the submitter; IO_URING_F_NONBLOCK on the first
  * try).  Everything the command needs is read from the SQE now: the SQE is
  * only valid during this call.  The request joins the device queue, where
- * it waits for a slot if it must (the issuer never sleeps), and the issue
- * returns -EIOCBQUEUED.  It never returns -EAGAIN: io_uring would issue the
+ * it waits for a slot if it must (the issuer does not sleep: its request is
+ * allocated with GFP_NOWAIT; only a polled command whose buffer is not in
+ * memory faults it in, see below), and the issue returns -EIOCBQUEUED.  It never returns -EAGAIN: io_uring would issue the
  * command again from io-wq, and the 6.12 kernels re-read the SQE from the
  * ring then, where a newer SQE may have taken its slot.  So in inline mode,
  * where the issuer does the device's work and must be able to sleep, only
@@ -271,11 +272,8 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		break;
 	}
 
-	/*
-	 * Not GFP_NOWAIT when nonblocking: this issue is never retried, and a
-	 * small allocation sleeps only when memory is short.
-	 */
-	rq = aiodev_rq_alloc(ad, GFP_KERNEL);
+	/* A nonblocking issue never sleeps, and is never retried: -ENOMEM. */
+	rq = aiodev_rq_alloc(ad, nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
 	if (!rq)
 		return -ENOMEM;
 	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
@@ -304,8 +302,9 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	if (rq->iopoll && len && !(ioucmd->flags & IORING_URING_CMD_FIXED)) {
 		/*
 		 * Its poller may be another task (see the top of this file).
-		 * Pages not present are faulted in, even by a nonblocking
-		 * issue, as this issue is never retried.
+		 * The one exception to a nonblocking issue never sleeping:
+		 * pages not present are faulted in, as the issue cannot be
+		 * retried (NVMe passthrough's nonblocking issue does the same).
 		 */
 		ret = aiodev_take_pages(rq, &rq->iter, nonblock);
 		if (ret == -EAGAIN)
