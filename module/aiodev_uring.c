@@ -12,9 +12,10 @@
  * only valid during this call.  The request joins the device queue, where
  * it waits for a slot if it must (the issuer does not sleep: its request is
  * allocated with GFP_NOWAIT; only a polled command whose buffer is not in
- * memory faults it in, see below), and the issue returns -EIOCBQUEUED.  It never returns -EAGAIN: io_uring would issue the
- * command again from io-wq, and the 6.12 kernels re-read the SQE from the
- * ring then, where a newer SQE may have taken its slot.  So in inline mode,
+ * memory faults it in, see below), and the issue returns -EIOCBQUEUED.
+ * It never returns -EAGAIN: io_uring would issue the command again from
+ * io-wq, and the 6.12 kernels re-read the SQE from the ring then, where a
+ * newer SQE may have taken its slot.  So in inline mode,
  * where the issuer does the device's work and must be able to sleep, only
  * an issue that may block (IOSQE_ASYNC, io-wq) is done inline; a
  * nonblocking issue takes the asynchronous path, as in timer mode.
