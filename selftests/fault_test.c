@@ -67,19 +67,6 @@ FIXTURE_VARIANT_ADD(fault, uring_cmd_fixed) {
 	.enomem = true,
 };
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-	ssize_t len = strlen(val);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE_SETUP(fault)
 {
 	/* failslab fails only the Nth allocation, of any cache, silently. */
@@ -107,7 +94,7 @@ FIXTURE_SETUP(fault)
 	self->nth = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, self->nth);
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		ASSERT_EQ(0, write_str(attrs[i][0], attrs[i][1]));
+		ASSERT_EQ(0, aiodev_write_file(attrs[i][0], attrs[i][1]));
 	ASSERT_EQ(0, aiodev_reset(0, "timer"));
 	self->buf = malloc(LEN);
 	self->dev = malloc(LEN);

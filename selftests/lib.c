@@ -37,22 +37,34 @@ static int aiodev_attr_open(int index, const char *attr, int flags)
 	return open(path, flags);
 }
 
-int aiodev_set(int index, const char *attr, const char *fmt, ...)
+/* Write @val to @fd, just opened (-1 with errno if that failed), and close it. */
+static int aiodev_write_fd(int fd, const char *val)
 {
-	char val[128];
-	va_list ap;
-	int fd, len, ret = 0;
+	ssize_t len = strlen(val);
+	int ret = 0;
 
-	va_start(ap, fmt);
-	len = vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	fd = aiodev_attr_open(index, attr, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, val, len) != len)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int aiodev_write_file(const char *path, const char *val)
+{
+	return aiodev_write_fd(open(path, O_WRONLY), val);
+}
+
+int aiodev_set(int index, const char *attr, const char *fmt, ...)
+{
+	char val[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	return aiodev_write_fd(aiodev_attr_open(index, attr, O_WRONLY), val);
 }
 
 int aiodev_get_str(int index, const char *attr, char *buf, size_t len)

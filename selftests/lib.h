@@ -17,6 +17,8 @@
 /* Open /dev/aiodevN; -1 with errno on failure. */
 int aiodev_open(int index, int flags);
 
+/* Write a string to a file (sysfs, debugfs); 0, or -errno. */
+int aiodev_write_file(const char *path, const char *val);
 /*
  * Write a value to /sys/class/aiodev/aiodevN/ATTR (printf-style); 0, or
  * -errno as the kernel returned it.
