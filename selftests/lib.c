@@ -263,6 +263,8 @@ static int aiodev_run_aio(int fd, struct aiodev_op *ops, int n, int depth,
 			inflight++;
 		}
 		ret = io_getevents(ctx, 1, depth, events, NULL);
+		if (ret == -EINTR)	/* see aiodev_run_ops() in lib.h */
+			continue;
 		if (ret < 0)
 			goto out_destroy;
 		for (int e = 0; e < ret; e++) {
@@ -367,6 +369,8 @@ static int aiodev_run_uring(enum aiodev_engine engine, int fd,
 			}
 		}
 		ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret == -EINTR)
+			continue;
 		if (ret)
 			goto out;
 		do {

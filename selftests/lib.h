@@ -78,7 +78,10 @@ struct aiodev_op {
 /*
  * Run @n ops on @fd through @engine with up to @depth in flight, keeping
  * the queue full.  Completion order is recorded in @order if not NULL.
- * Returns 0, or -errno if the engine itself failed (not an op).
+ * Returns 0, or -errno if the engine itself failed (not an op).  Waits
+ * interrupted with EINTR are retried: when a ring goes away, io_uring
+ * sends its tasks task work that interrupts their waits (TWA_SIGNAL),
+ * even a wait in io_getevents().
  */
 int aiodev_run_ops(enum aiodev_engine engine, int fd, struct aiodev_op *ops,
 		   int n, int depth, int *order);

@@ -183,7 +183,8 @@ static int aio_reap(struct aiobench_job *job, unsigned int min)
 	for (int e = 0; e < n; e++)
 		aiobench_complete(job, (uintptr_t)p->events[e].data,
 				  (long)p->events[e].res);
-	return n < 0 ? n : 0;
+	/* EINTR: io_uring task work (another job's ring exit) woke us. */
+	return n < 0 && n != -EINTR ? n : 0;
 }
 
 static void aio_exit(struct aiobench_job *job)
