@@ -287,6 +287,12 @@ static void aiobench_progress(const struct aiobench_job *jobs, unsigned int n,
 	*last_ns = now;
 }
 
+/* CPU time from @from to @to, in ns. */
+static double aiobench_cpu_ns(const struct timeval *from, const struct timeval *to)
+{
+	return (to->tv_sec - from->tv_sec) * 1e9 + (to->tv_usec - from->tv_usec) * 1e3;
+}
+
 /* Run one workload: @o's jobs, each a thread with its own engine instance. */
 static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
 {
@@ -421,10 +427,8 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 	}
 	r->ios = r->reads + r->writes;
 	if (r->ios) {
-		r->usr_ns_per_io = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e9 +
-				    (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) * 1e3) / r->ios;
-		r->sys_ns_per_io = ((ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e9 +
-				    (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) * 1e3) / r->ios;
+		r->usr_ns_per_io = aiobench_cpu_ns(&ru0.ru_utime, &ru1.ru_utime) / r->ios;
+		r->sys_ns_per_io = aiobench_cpu_ns(&ru0.ru_stime, &ru1.ru_stime) / r->ios;
 	}
 out_jobs:
 	for (j = 0; j < o->jobs; j++) {
@@ -447,7 +451,6 @@ static bool aiobench_query(const char *file, struct aiodev_info *info)
 {
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
-	struct aiodev_uring_cmd *cmd;
 	struct io_uring ring;
 	bool ok = false;
 	int fd = open(file, O_RDONLY);
@@ -461,13 +464,7 @@ static bool aiobench_query(const char *file, struct aiodev_info *info)
 	sqe = io_uring_get_sqe(&ring);
 	if (!sqe)
 		goto out;
-	memset(sqe, 0, 2 * sizeof(*sqe));
-	cmd = (struct aiodev_uring_cmd *)sqe->cmd;
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = AIODEV_URING_CMD_QUERY;
-	cmd->addr = (uintptr_t)info;
-	cmd->len = sizeof(*info);
+	aiobench_prep_cmd(sqe, fd, AIODEV_URING_CMD_QUERY, info, sizeof(*info), 0);
 	if (io_uring_submit(&ring) == 1 && !io_uring_wait_cqe(&ring, &cqe)) {
 		ok = cqe->res >= (int)offsetof(struct aiodev_info, reserved);
 		io_uring_cqe_seen(&ring, cqe);
@@ -526,7 +523,7 @@ static void aiobench_print(const struct aiobench_result *r)
 	char lat[5][16];
 
 	aiobench_human_ns(lat[0], sizeof(lat[0]),
-			  r->hist.count ? (double)r->hist.sum / r->hist.count : 0);
+			  aiobench_hist_mean(&r->hist));
 	for (int i = 0; i < 3; i++)
 		aiobench_human_ns(lat[i + 1], sizeof(lat[i + 1]),
 				  aiobench_hist_percentile(&r->hist, pct[i]));
@@ -559,7 +556,7 @@ static void aiobench_print_json(FILE *f, const struct aiobench_result *r)
 		o->qd, o->jobs, r->seconds, r->ios, r->reads, r->writes, r->bytes,
 		aiobench_iops(r), aiobench_mibs(r),
 		r->hist.count ? r->hist.min : 0,
-		r->hist.count ? (double)r->hist.sum / r->hist.count : 0,
+		aiobench_hist_mean(&r->hist),
 		aiobench_hist_percentile(&r->hist, 50),
 		aiobench_hist_percentile(&r->hist, 99),
 		aiobench_hist_percentile(&r->hist, 99.9),
@@ -920,6 +917,16 @@ static void aiobench_describe(const struct aiodev_info *info)
 	printf("completion %s\n", info->completion < 3 ? modes[info->completion] : "?");
 }
 
+/* One row of compare's JSON: @sep, then the result of @name and its ideal. */
+static void aiobench_compare_row(FILE *f, const char *sep, const char *name,
+				 double ideal, const struct aiobench_result *r)
+{
+	fprintf(f, "%s{\"name\": \"%s\", \"ideal_iops\": %.1f, \"result\": ",
+		sep, name, ideal);
+	aiobench_print_json(f, r);
+	fputc('}', f);
+}
+
 /* compare --out DIR: the rows as DIR/compare.json too. */
 static void aiobench_compare_json(const char *dir,
 				  const struct aiobench_variant *const *ran,
@@ -939,11 +946,9 @@ static void aiobench_compare_json(const char *dir,
 	for (int i = 0; i < n; i++) {
 		const struct aiobench_opts *o = &results[i].opts;
 
-		fprintf(f, "%s{\"name\": \"%s\", \"ideal_iops\": %.1f, \"result\": ",
-			i ? ",\n " : "", ran[i]->name,
-			info ? aiobench_ideal(info, o->jobs * o->qd, o->bs) : 0);
-		aiobench_print_json(f, &results[i]);
-		fputc('}', f);
+		aiobench_compare_row(f, i ? ",\n " : "", ran[i]->name,
+				     info ? aiobench_ideal(info, o->jobs * o->qd, o->bs) : 0,
+				     &results[i]);
 	}
 	fprintf(f, "]\n");
 	fclose(f);
@@ -977,7 +982,8 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 	for (int i = 0; i < n; i++) {
 		struct aiobench_opts o = aiobench_variant_opts(base, variants[i], base->qd);
 		struct aiobench_result *r = &results[done];
-		char p50[16], p99[16], jq[24], speed[16] = "", ideal[16] = "";
+		double ideal = aiodev ? aiobench_ideal(&info, o.jobs * o.qd, o.bs) : 0;
+		char p50[16], p99[16], jq[24], speed[16] = "", of_ideal[16] = "";
 
 		if (variants[i]->engine == AIOBENCH_URING_CMD && !aiodev)
 			continue;	/* passthrough speaks only to aiodev */
@@ -992,11 +998,8 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 		if (!sync_iops && variants[i]->engine == AIOBENCH_SYNC && !variants[i]->threads)
 			sync_iops = aiobench_iops(r);
 		if (base->json) {
-			printf("%s{\"name\": \"%s\", \"ideal_iops\": %.1f, \"result\": ",
-			       done > 1 ? ", " : "", variants[i]->name,
-			       aiodev ? aiobench_ideal(&info, o.jobs * o.qd, o.bs) : 0);
-			aiobench_print_json(stdout, r);
-			printf("}");
+			aiobench_compare_row(stdout, done > 1 ? ", " : "",
+					     variants[i]->name, ideal, r);
 			continue;
 		}
 		if (r->setup_error) {
@@ -1010,11 +1013,11 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 		snprintf(jq, sizeof(jq), "%u x %u", o.jobs, o.qd);
 		if (sync_iops)
 			snprintf(speed, sizeof(speed), "%.2fx", aiobench_iops(r) / sync_iops);
-		if (aiodev && aiobench_ideal(&info, o.jobs * o.qd, o.bs))
-			snprintf(ideal, sizeof(ideal), "%.0f%%", 100 * aiobench_iops(r) /
-				 aiobench_ideal(&info, o.jobs * o.qd, o.bs));
+		if (ideal)
+			snprintf(of_ideal, sizeof(of_ideal), "%.0f%%",
+				 100 * aiobench_iops(r) / ideal);
 		printf("%-13s %9s %11.0f %9.1f %9s %9s %8s %9s\n", variants[i]->name,
-		       jq, aiobench_iops(r), aiobench_mibs(r), p50, p99, speed, ideal);
+		       jq, aiobench_iops(r), aiobench_mibs(r), p50, p99, speed, of_ideal);
 	}
 	if (base->json) {
 		printf("]\n");
@@ -1158,7 +1161,7 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 				fprintf(dat, " %.1f", aiobench_iops(&r));
 				fprintf(csv, "%" PRIu64 ",%s,%u,%.1f,%.3f,%.0f,%" PRIu64 ",%" PRIu64 ",%.1f\n",
 					lat, v->name, depth, aiobench_iops(&r), aiobench_mibs(&r),
-					r.hist.count ? (double)r.hist.sum / r.hist.count : 0,
+					aiobench_hist_mean(&r.hist),
 					aiobench_hist_percentile(&r.hist, 50),
 					aiobench_hist_percentile(&r.hist, 99), ideal);
 				fprintf(json, "%s{\"latency_ns\": %" PRIu64 ", \"name\": \"%s\", "

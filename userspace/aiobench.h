@@ -33,6 +33,8 @@ void aiobench_hist_add(struct aiobench_hist *h, uint64_t ns);
 void aiobench_hist_merge(struct aiobench_hist *into, const struct aiobench_hist *h);
 /* The value at percentile @p (0-100]: within 1/64 of the true one. */
 uint64_t aiobench_hist_percentile(const struct aiobench_hist *h, double p);
+/* The mean, 0 for no samples. */
+double aiobench_hist_mean(const struct aiobench_hist *h);
 unsigned int aiobench_hist_index(uint64_t ns);
 uint64_t aiobench_hist_value(unsigned int index);
 
@@ -129,6 +131,11 @@ struct aiobench_job {
 	const char *error_op;
 	uint64_t error_offset;
 };
+
+/* Fill @sqe, of a ring with 128-byte SQEs, with an aiodev passthrough command. */
+struct io_uring_sqe;
+void aiobench_prep_cmd(struct io_uring_sqe *sqe, int fd, uint32_t op,
+		       void *buf, uint32_t len, uint64_t offset);
 
 /* Engines report each completion with this. */
 void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res);

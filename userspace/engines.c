@@ -18,15 +18,18 @@
 
 /* sync: pread/pwrite, one at a time; --jobs gives a pool of threads. */
 
+/* The slot's I/O with pread/pwrite: bytes, or -1 with errno. */
+static ssize_t sync_rw(struct aiobench_job *job, const struct aiobench_slot *s)
+{
+	if (s->write)
+		return pwrite(job->fd, s->buf, job->opts->bs, s->offset);
+	return pread(job->fd, s->buf, job->opts->bs, s->offset);
+}
+
 static int sync_queue(struct aiobench_job *job, unsigned int i)
 {
-	struct aiobench_slot *s = &job->slots[i];
-	ssize_t res;
+	ssize_t res = sync_rw(job, &job->slots[i]);
 
-	if (s->write)
-		res = pwrite(job->fd, s->buf, job->opts->bs, s->offset);
-	else
-		res = pread(job->fd, s->buf, job->opts->bs, s->offset);
 	aiobench_complete(job, i, res < 0 ? -errno : res);
 	return 0;
 }
@@ -87,10 +90,7 @@ static int epoll_queue(struct aiobench_job *job, unsigned int i)
 	ssize_t res;
 
 	for (;;) {
-		if (s->write)
-			res = pwrite(job->fd, s->buf, job->opts->bs, s->offset);
-		else
-			res = pread(job->fd, s->buf, job->opts->bs, s->offset);
+		res = sync_rw(job, s);
 		if (res >= 0 || errno != EAGAIN)
 			break;
 		if (epoll_wait(p->ep, &ev, 1, 1000) < 0 && errno != EINTR)
@@ -274,6 +274,20 @@ static int uring_cmd_init(struct aiobench_job *job)
 	return uring_setup(job, true);
 }
 
+void aiobench_prep_cmd(struct io_uring_sqe *sqe, int fd, uint32_t op,
+		       void *buf, uint32_t len, uint64_t offset)
+{
+	struct aiodev_uring_cmd *cmd = (struct aiodev_uring_cmd *)sqe->cmd;
+
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	cmd->addr = (uintptr_t)buf;
+	cmd->len = len;
+	cmd->offset = offset;
+}
+
 static int uring_queue(struct aiobench_job *job, unsigned int i)
 {
 	const struct aiobench_opts *o = job->opts;
@@ -285,16 +299,8 @@ static int uring_queue(struct aiobench_job *job, unsigned int i)
 	if (!sqe)
 		return -EBUSY;
 	if (p->cmd) {
-		struct aiodev_uring_cmd *cmd = (struct aiodev_uring_cmd *)sqe->cmd;
-
-		memset(sqe, 0, 2 * sizeof(*sqe));
-		sqe->opcode = IORING_OP_URING_CMD;
-		sqe->fd = fd;
-		sqe->cmd_op = s->write ? AIODEV_URING_CMD_WRITE :
-					 AIODEV_URING_CMD_READ;
-		cmd->addr = (uintptr_t)s->buf;
-		cmd->len = o->bs;
-		cmd->offset = s->offset;
+		aiobench_prep_cmd(sqe, fd, s->write ? AIODEV_URING_CMD_WRITE :
+				  AIODEV_URING_CMD_READ, s->buf, o->bs, s->offset);
 		if (o->fixed_bufs) {
 			sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 			sqe->buf_index = i;

@@ -58,6 +58,11 @@ void aiobench_hist_merge(struct aiobench_hist *into, const struct aiobench_hist 
 		into->max = h->max;
 }
 
+double aiobench_hist_mean(const struct aiobench_hist *h)
+{
+	return h->count ? (double)h->sum / h->count : 0;
+}
+
 uint64_t aiobench_hist_percentile(const struct aiobench_hist *h, double p)
 {
 	double want = p / 100.0 * h->count;
