@@ -1,8 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared by aiodev's scripts (source it): where the test kernels are.
+# Shared by aiodev's scripts (source it): where the test kernels are, and
+# the start of a job in the test VM.
 
 AIODEV_CACHE=${AIODEV_CACHE:-/var/cache/aiodev}
 aiodev_scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# aiodev_vm_job NAME: what make demo and make bench start with: the
+# dependencies, the module for Debian 6.12 and aiobench built, and an empty
+# results directory build/NAME (in $out, shared with the VM).
+aiodev_vm_job()
+{
+	"$aiodev_scripts"/install-deps
+	aiodev_kernel 6.12
+	make -s module KDIR="$kdir"
+	make -s userspace
+	out=$PWD/build/$1
+	rm -rf "$out"
+	mkdir -p "$out"
+}
 
 # aiodev_kernel NAME: resolve a test kernel. NAME is 6.1 or 6.12 (the newest
 # installed Debian kernel of that series), debug (the cached debug kernel,
