@@ -15,10 +15,10 @@
  * memory faults it in, see below), and the issue returns -EIOCBQUEUED.
  * It never returns -EAGAIN: io_uring would issue the command again from
  * io-wq, and the 6.12 kernels re-read the SQE from the ring then, where a
- * newer SQE may have taken its slot.  So in inline mode,
- * where the issuer does the device's work and must be able to sleep, only
- * an issue that may block (IOSQE_ASYNC, io-wq) is done inline; a
- * nonblocking issue takes the asynchronous path, as in timer mode.
+ * newer SQE may have taken its slot.  So in inline mode, where the issuer
+ * does the device's work and must be able to sleep, only an issue that may
+ * block (IOSQE_ASYNC, io-wq) is done inline; a nonblocking issue takes the
+ * asynchronous path, as in timer mode.
  *
  * Completion.  The device's timer or worker hands the command back to the
  * task that submitted it, as io_uring task work.  That callback runs in the
