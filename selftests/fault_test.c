@@ -197,20 +197,41 @@ static int walk_allocations(struct __test_metadata *_metadata,
 	return enomem;
 }
 
-TEST_F(fault, write_allocations)
+/*
+ * Walk the request's allocations; where the variant says so, one of the
+ * runs must see the device's own -ENOMEM.  How many allocations an
+ * io_uring run makes before the device's is not fixed: each run sets up a
+ * new ring, which the kernel files in this task's io_uring context under
+ * the ring's address, and the previous ring's exit work runs when it does
+ * (measured on the debug kernel: a uring_cmd run makes 70 to 76 slab
+ * allocations, 88 after a pause).  So now and then the device's allocation
+ * moves past the walk's N; about one walk in thirty missed it.  A new walk
+ * starts over; three walks that all miss it are a failure.
+ */
+static void walk_until_enomem(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(fault) *self,
+			      const FIXTURE_VARIANT(fault) *variant, bool write)
 {
-	int enomem = walk_allocations(_metadata, self, variant->engine, true);
+	int walk, enomem;
 
+	for (walk = 1;; walk++) {
+		enomem = walk_allocations(_metadata, self, variant->engine, write);
+		if (enomem || !variant->enomem || walk == 3)
+			break;
+		TH_LOG("walk %d missed the device's allocation; walking again", walk);
+	}
 	if (variant->enomem)
 		EXPECT_LT(0, enomem);
 }
 
+TEST_F(fault, write_allocations)
+{
+	walk_until_enomem(_metadata, self, variant, true);
+}
+
 TEST_F(fault, read_allocations)
 {
-	int enomem = walk_allocations(_metadata, self, variant->engine, false);
-
-	if (variant->enomem)
-		EXPECT_LT(0, enomem);
+	walk_until_enomem(_metadata, self, variant, false);
 }
 
 TEST_HARNESS_MAIN
