@@ -262,11 +262,14 @@ static void *aiobench_job_main(void *arg)
 	if (o->verify)
 		aiobench_run_pass(job, &(struct aiobench_pass){
 			.rw = AIOBENCH_WRITE, .ops = blocks });
+	/* Between the two waits, aiobench_run() takes the CPU time. */
+	pthread_barrier_wait(job->barrier);
 	job->start_ns = aiobench_now_ns();
 	if (!o->ops)
 		pass.deadline = job->start_ns + o->runtime * 1e9;
 	aiobench_run_pass(job, &pass);
-	job->end_ns = aiobench_now_ns();
+	__atomic_store_n(&job->end_ns, aiobench_now_ns(), __ATOMIC_RELEASE);
+	pthread_barrier_wait(job->barrier);
 	if (o->verify && !job->error && writes)
 		aiobench_run_pass(job, &(struct aiobench_pass){
 			.rw = AIOBENCH_READ, .ops = blocks });
@@ -301,6 +304,7 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		    (o->engine == AIOBENCH_EPOLL ? O_NONBLOCK : 0);
 	struct aiobench_job *jobs = calloc(o->jobs, sizeof(*jobs));
 	pthread_t *threads = calloc(o->jobs, sizeof(*threads));
+	pthread_barrier_t barrier;
 	struct rusage ru0, ru1;
 	uint64_t size, start, end, last_ios = 0, last_ns;
 	bool progress = !o->quiet && !o->json && isatty(2);
@@ -351,6 +355,7 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 
 		job->opts = o;
 		job->engine = e;
+		job->barrier = &barrier;
 		job->index = j;
 		job->fd = fd;
 		job->span = size / o->jobs / o->bs * o->bs;
@@ -378,30 +383,41 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		}
 	}
 
-	getrusage(RUSAGE_SELF, &ru0);
-	start = aiobench_now_ns();
-	last_ns = start;
+	/*
+	 * The jobs' timed passes start together, after --verify's fill, and
+	 * the CPU time of the whole process (io_uring's SQPOLL and io-wq
+	 * threads are in it) is taken around them, not around the fill and
+	 * the check.
+	 */
+	pthread_barrier_init(&barrier, NULL, o->jobs + 1);
 	for (j = 0; j < o->jobs; j++)
 		if (pthread_create(&threads[j], NULL, aiobench_job_main, &jobs[j]))
 			aiobench_die("cannot start a thread");
+	pthread_barrier_wait(&barrier);
+	getrusage(RUSAGE_SELF, &ru0);
+	start = aiobench_now_ns();
+	last_ns = start;
 	if (progress) {
-		/* The jobs end on their own; show the rate each second meanwhile. */
+		/* Show the rate each second until every timed pass has ended. */
 		for (;;) {
-			struct timespec ts = { 1, 0 };
+			struct timespec ts = { 0, 100 * 1000000 };
 			bool running = false;
 
 			nanosleep(&ts, NULL);
 			for (unsigned int k = 0; k < o->jobs; k++)
-				running |= pthread_tryjoin_np(threads[k], NULL) == EBUSY;
+				running |= !__atomic_load_n(&jobs[k].end_ns, __ATOMIC_ACQUIRE);
 			if (!running)
 				break;
-			aiobench_progress(jobs, o->jobs, start, &last_ios, &last_ns);
+			if (aiobench_now_ns() - last_ns >= 1000000000)
+				aiobench_progress(jobs, o->jobs, start, &last_ios, &last_ns);
 		}
 		fputs("\r\033[K", stderr);
 	}
+	pthread_barrier_wait(&barrier);
+	getrusage(RUSAGE_SELF, &ru1);
 	for (j = 0; j < o->jobs; j++)
 		pthread_join(threads[j], NULL);
-	getrusage(RUSAGE_SELF, &ru1);
+	pthread_barrier_destroy(&barrier);
 
 	start = UINT64_MAX;
 	for (j = 0, end = 0; j < o->jobs; j++) {

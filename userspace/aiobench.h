@@ -6,6 +6,7 @@
 #ifndef AIOBENCH_H
 #define AIOBENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,6 +111,7 @@ struct aiobench_slot {
 struct aiobench_job {
 	const struct aiobench_opts *opts;
 	const struct aiobench_engine *engine;
+	pthread_barrier_t *barrier;	/* the timed pass starts and ends together */
 	unsigned int index;
 	int fd;
 	uint64_t base, span;		/* this job's range of the file */
@@ -123,7 +125,7 @@ struct aiobench_job {
 	void *priv;			/* the engine's */
 
 	/* Results. */
-	uint64_t start_ns, end_ns;	/* of the timed pass */
+	uint64_t start_ns, end_ns;	/* of the timed pass; end_ns set atomically */
 	struct aiobench_hist hist;
 	uint64_t reads, writes, bytes;
 	uint64_t mismatches;		/* --verify */

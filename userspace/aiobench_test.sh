@@ -109,6 +109,9 @@ json_ok "r['ios'] == 2 * 300 and r['jobs'] == 2" "--threads is --jobs" \
 script -qec "$bench -e sync -t 2.5 $file" /dev/null > "$tmp/tty" 2>&1
 grep -q "IOPS  " "$tmp/tty" && grep -q "aiobench: sync randread" "$tmp/tty"
 ok $? "a progress line on a terminal"
+script -qec "$bench -e sync -j 16 -t 1.5 $file" /dev/null > "$tmp/tty" 2>&1
+[ $? = 0 ] && grep -q "jobs=16" "$tmp/tty"
+ok $? "a progress line with 16 jobs, and a clean exit"
 $bench -e sync -t 1.5 "$file" > "$tmp/out" 2> "$tmp/err"
 [ ! -s "$tmp/err" ]
 ok $? "no progress line when stderr is not a terminal"
