@@ -75,6 +75,13 @@ int main(void)
 	   "nearest rank: 1 slow request in 100 is p99.9, not p99");
 
 	aiobench_hist_init(&h2);
+	for (int i = 0; i < 999; i++)
+		aiobench_hist_add(&h2, 1000);
+	aiobench_hist_add(&h2, 1000000);
+	ok(near(aiobench_hist_percentile(&h2, 99.9), 1000, 0.02),
+	   "p99.9 of 1000 samples is the 999th, not the largest");
+
+	aiobench_hist_init(&h2);
 	for (uint64_t v = 1; v <= 50000; v++)
 		aiobench_hist_add(&h2, v);
 	{
