@@ -360,7 +360,8 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		job->fd = fd;
 		job->span = size / o->jobs / o->bs * o->bs;
 		job->base = o->offset + j * job->span;
-		job->rng = (o->seed + 1) * 0x9e3779b97f4a7c15ull + j;
+		/* Any seed, UINT32_MAX too, gives each job its own state: never 0. */
+		job->rng = ((uint64_t)o->seed + 1) * 0x9e3779b97f4a7c15ull + j ?: 1;
 		aiobench_hist_init(&job->hist);
 		job->slots = calloc(o->qd, sizeof(*job->slots));
 		job->free_slots = calloc(o->qd, sizeof(*job->free_slots));
