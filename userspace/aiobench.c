@@ -114,11 +114,19 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 	job->free_slots[job->nr_free++] = slot;
 	job->inflight--;
 	if (res != (long)o->bs) {
-		if (!job->error) {
-			job->error = res < 0 ? (int)res : -EIO;
-			job->error_op = s->write ? "write" : "read";
-			job->error_offset = s->offset;
-		}
+		const char *op = s->write ? "write" : "read";
+
+		if (job->error)
+			return;
+		job->error = res < 0 ? (int)res : -EIO;
+		if (res < 0)
+			snprintf(job->error_msg, sizeof(job->error_msg),
+				 "%s at offset %" PRIu64 ": %s", op, s->offset,
+				 strerror(-res));
+		else
+			snprintf(job->error_msg, sizeof(job->error_msg),
+				 "short %s at offset %" PRIu64 ": %ld of %zu bytes",
+				 op, s->offset, res, o->bs);
 		return;
 	}
 	if (!s->write && o->verify && !aiobench_check(s->buf, o->bs, s->offset, o->seed))
@@ -149,6 +157,7 @@ static void aiobench_run_pass(struct aiobench_job *job,
 	const struct aiobench_opts *o = job->opts;
 	const struct aiobench_engine *e = job->engine;
 	uint64_t issued = 0;
+	const char *what;
 	int ret;
 
 	aiobench_timed = pass->timed;
@@ -166,11 +175,13 @@ static void aiobench_run_pass(struct aiobench_job *job,
 			job->inflight++;
 			job->queued++;
 			issued++;
+			what = "queue";
 			ret = e->queue(job, i);
 			if (ret)
 				goto fail;
 			more = aiobench_more(job, pass, issued);
 			if (job->queued >= o->batch_submit || !more || !job->nr_free) {
+				what = "submit";
 				ret = e->submit(job);
 				if (ret < 0)
 					goto fail;
@@ -183,6 +194,7 @@ static void aiobench_run_pass(struct aiobench_job *job,
 				return;
 			continue;
 		}
+		what = "reap";
 		ret = e->reap(job, job->inflight < o->batch_complete ?
 				   job->inflight : o->batch_complete);
 		if (ret)
@@ -191,8 +203,8 @@ static void aiobench_run_pass(struct aiobench_job *job,
 fail:
 	if (!job->error) {
 		job->error = ret;
-		job->error_op = e->name;
-		job->error_offset = 0;
+		snprintf(job->error_msg, sizeof(job->error_msg), "%s %s: %s",
+			 e->name, what, strerror(-ret));
 	}
 }
 
@@ -306,7 +318,7 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 	pthread_t *threads = calloc(o->jobs, sizeof(*threads));
 	pthread_barrier_t barrier;
 	struct rusage ru0, ru1;
-	uint64_t size, start, end, last_ios = 0, last_ns;
+	uint64_t size, fsize, start, end, last_ios = 0, last_ns;
 	bool progress = !o->quiet && !o->json && isatty(2);
 	unsigned int j;
 	int fd;
@@ -329,9 +341,9 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		goto out;
 	}
 	size = o->size;
+	fsize = aiobench_file_size(fd);
 	if (!size) {
-		size = aiobench_file_size(fd);
-		if (size <= o->offset) {
+		if (fsize <= o->offset) {
 			snprintf(r->error_msg, sizeof(r->error_msg),
 				 "%s: size unknown or within --offset: give --size",
 				 o->file);
@@ -339,7 +351,14 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 			r->setup_error = true;
 			goto out_close;
 		}
-		size -= o->offset;
+		size = fsize - o->offset;
+	} else if (fsize && o->offset + size > fsize) {
+		snprintf(r->error_msg, sizeof(r->error_msg),
+			 "%s: --offset + --size (%" PRIu64 ") is past its end (%" PRIu64 " bytes)",
+			 o->file, o->offset + size, fsize);
+		r->error = -EINVAL;
+		r->setup_error = true;
+		goto out_close;
 	}
 	if (size / o->jobs < o->bs) {
 		snprintf(r->error_msg, sizeof(r->error_msg),
@@ -436,10 +455,8 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		r->mismatches += job->mismatches;
 		if (job->error && !r->error) {
 			r->error = job->error;
-			snprintf(r->error_msg, sizeof(r->error_msg),
-				 "%s: %s at offset %" PRIu64 ": %s", o->file,
-				 job->error_op, job->error_offset,
-				 strerror(-job->error));
+			snprintf(r->error_msg, sizeof(r->error_msg), "%s: %s",
+				 o->file, job->error_msg);
 		}
 	}
 	r->ios = r->reads + r->writes;
@@ -832,6 +849,8 @@ static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
 		aiobench_die("--batch-submit and --batch-complete cannot exceed --qd (%u)", o->qd);
 	if (o->verify && o->bs % 8)
 		aiobench_die("--verify needs --bs a multiple of 8");
+	if ((o->direct || o->iopoll) && (o->bs % 512 || o->offset % 512))
+		aiobench_die("--direct and --iopoll need --bs and --offset multiples of 512");
 }
 
 /* "a,b,c" into @out (at most @max); the count. */

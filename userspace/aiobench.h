@@ -130,8 +130,7 @@ struct aiobench_job {
 	uint64_t reads, writes, bytes;
 	uint64_t mismatches;		/* --verify */
 	int error;			/* first error, -errno */
-	const char *error_op;
-	uint64_t error_offset;
+	char error_msg[160];		/* what failed, and how */
 };
 
 /* Fill @sqe, of a ring with 128-byte SQEs, with an aiodev passthrough command. */

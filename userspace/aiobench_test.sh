@@ -76,6 +76,12 @@ fails 2 "cannot exceed --qd" "--batch-submit above --qd is refused" --qd 4 -s 8 
 fails 2 "give one FILE" "no FILE is refused"
 fails 2 "No such file" "a missing file is named" "$tmp/nope"
 fails 2 "give --size" "/dev/zero needs --size" /dev/zero
+fails 2 "is past its end (8388608 bytes)" "a range past the end of the file is refused" \
+	--offset 8m --size 4k "$file"
+fails 2 "multiples of 512" "--direct with an unaligned --bs is refused" --direct --bs 1000 "$file"
+: > "$tmp/empty"
+fails 1 "short read at offset 0: 0 of 4096 bytes" "a short read is named as one" \
+	-e sync --size 4k -n 1 "$tmp/empty"
 fails 2 "cannot be polled" "epoll on a file that cannot be polled is refused" -e epoll "$file"
 fails 1 "read at offset .*Operation not supported" \
 	"uring-cmd on a file without passthrough fails, naming the op" \
