@@ -93,6 +93,10 @@ check "sweep.json has a result per point" \
 check "sweep plots each latency" \
 	grep -q "<svg" "$tmp/sweep/sweep-0.svg" "$tmp/sweep/sweep-100000.svg"
 check "sweep restores the device's latency" [ "$(cat $sys/latency_ns)" = 20000 ]
+"$bench" sweep -t 0.3 --latencies 100000 --depths 1,x --engines uring \
+	--out "$tmp/sweep2" "$dev" > /dev/null 2>&1
+check "sweep refuses a bad --depths (exit 2)" [ $? = 2 ]
+check "and leaves the device's latency as it was" [ "$(cat $sys/latency_ns)" = 20000 ]
 
 rmmod aiodev
 tap_end

@@ -574,19 +574,36 @@ static void aiobench_print(const struct aiobench_result *r)
 		printf("verify: %" PRIu64 " mismatched blocks\n", r->mismatches);
 }
 
+/* @s as a JSON string: quoted, with quotes, backslashes and controls escaped. */
+static void aiobench_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 static void aiobench_print_json(FILE *f, const struct aiobench_result *r)
 {
 	const struct aiobench_opts *o = &r->opts;
 
-	fprintf(f, "{\"file\": \"%s\", \"engine\": \"%s\", \"rw\": \"%s\", "
+	fputs("{\"file\": ", f);
+	aiobench_json_str(f, o->file);
+	fprintf(f, ", \"engine\": \"%s\", \"rw\": \"%s\", "
 		"\"bs\": %zu, \"qd\": %u, \"jobs\": %u, \"seconds\": %.6f, "
 		"\"ios\": %" PRIu64 ", \"reads\": %" PRIu64 ", \"writes\": %" PRIu64
 		", \"bytes\": %" PRIu64 ", \"iops\": %.1f, \"mib_s\": %.3f, "
 		"\"lat_ns\": {\"min\": %" PRIu64 ", \"mean\": %.0f, \"p50\": %" PRIu64
 		", \"p99\": %" PRIu64 ", \"p99_9\": %" PRIu64 ", \"max\": %" PRIu64 "}, "
 		"\"cpu_ns_per_io\": {\"usr\": %.0f, \"sys\": %.0f}, "
-		"\"verify\": %s, \"mismatches\": %" PRIu64 ", \"error\": \"%s\"}",
-		o->file, aiobench_engine_label(o), aiobench_rw_names[o->rw], o->bs,
+		"\"verify\": %s, \"mismatches\": %" PRIu64 ", \"error\": ",
+		aiobench_engine_label(o), aiobench_rw_names[o->rw], o->bs,
 		o->qd, o->jobs, r->seconds, r->ios, r->reads, r->writes, r->bytes,
 		aiobench_iops(r), aiobench_mibs(r),
 		r->hist.count ? r->hist.min : 0,
@@ -595,8 +612,9 @@ static void aiobench_print_json(FILE *f, const struct aiobench_result *r)
 		aiobench_hist_percentile(&r->hist, 99),
 		aiobench_hist_percentile(&r->hist, 99.9),
 		r->hist.count ? r->hist.max : 0, r->usr_ns_per_io,
-		r->sys_ns_per_io, o->verify ? "true" : "false", r->mismatches,
-		r->error_msg);
+		r->sys_ns_per_io, o->verify ? "true" : "false", r->mismatches);
+	aiobench_json_str(f, r->error_msg);
+	fputc('}', f);
 }
 
 static const char *const aiobench_engine_names[AIOBENCH_NR_ENGINES] = {
@@ -874,6 +892,21 @@ static void aiobench_fail(const struct aiobench_result *r)
 	fprintf(stderr, "aiobench: %s\n", r->error_msg);
 }
 
+/* compare's and sweep's verdict on @name's run: 1, said on stderr, if it failed. */
+static int aiobench_verdict(const struct aiobench_result *r, const char *name)
+{
+	if (r->error) {
+		aiobench_fail(r);
+		return 1;
+	}
+	if (r->mismatches) {
+		fprintf(stderr, "aiobench: %s: %s: --verify found %" PRIu64
+			" mismatched blocks\n", r->opts.file, name, r->mismatches);
+		return 1;
+	}
+	return 0;
+}
+
 static int aiobench_cmd_run(struct aiobench_cli *cli)
 {
 	struct aiobench_result r;
@@ -1027,10 +1060,8 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 			fprintf(stderr, "running %s...\r", variants[i]->name);
 		aiobench_run(&o, r);
 		ran[done++] = variants[i];
-		if (r->error && !r->setup_error) {
-			status = 1;
-			aiobench_fail(r);
-		}
+		if (!r->setup_error)	/* n/a below: this engine cannot work here */
+			status |= aiobench_verdict(r, variants[i]->name);
 		if (!sync_iops && variants[i]->engine == AIOBENCH_SYNC && !variants[i]->threads)
 			sync_iops = aiobench_iops(r);
 		if (base->json) {
@@ -1039,7 +1070,6 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 			continue;
 		}
 		if (r->setup_error) {
-			/* Not a failure: this engine cannot work on this file. */
 			printf("%-13s %9s  n/a: %s\n", variants[i]->name, "",
 			       r->error_msg);
 			continue;
@@ -1055,13 +1085,13 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 		printf("%-13s %9s %11.0f %9.1f %9s %9s %8s %9s\n", variants[i]->name,
 		       jq, aiobench_iops(r), aiobench_mibs(r), p50, p99, speed, of_ideal);
 	}
+	if (cli->out)
+		aiobench_compare_json(cli->out, ran, results, done,
+				      aiodev ? &info : NULL);
 	if (base->json) {
 		printf("]\n");
 		return status;
 	}
-	if (cli->out)
-		aiobench_compare_json(cli->out, ran, results, done,
-				      aiodev ? &info : NULL);
 	if (aiodev && info.latency_ns)
 		printf("\nideal (Little's law): min(in flight, device queue depth %u) / "
 		       "latency %.1f us%s;\n  at queue depth %u: %.0f IOPS\n",
@@ -1124,15 +1154,27 @@ static void aiobench_plot(const char *out, uint64_t lat, int ne)
 		fprintf(stderr, "aiobench: gnuplot %s failed (is gnuplot installed?): no plot\n", gp);
 }
 
+/* The device latency sweep found, put back at exit, however sweep ends. */
+static const char *aiobench_sweep_file;
+static char aiobench_sweep_latency[32];
+
+static void aiobench_sweep_restore(void)
+{
+	aiobench_sysfs(aiobench_sweep_file, "latency_ns", aiobench_sweep_latency,
+		       NULL, 0);
+}
+
 static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 {
 	const struct aiobench_opts *base = &cli->opts;
 	const char *out = cli->out ?: "aiobench-sweep";
-	char *engines[8], *depths_s[16], *lats_s[16], old_latency[32], path[512];
+	char *engines[8], *depths_s[16], *lats_s[16], path[512];
 	int ne = aiobench_split(cli->engines ?: "sync,aio,uring,uring-cmd", engines, 8);
 	int nd = aiobench_split(cli->depths ?: "1,2,4,8,16,32,64,128", depths_s, 16);
 	int nl = aiobench_split(cli->latencies ?: "0,10000,100000,1000000", lats_s, 16);
 	const struct aiobench_variant *variants[8];
+	unsigned int depths[16];
+	uint64_t lats[16];
 	struct aiodev_info info;
 	FILE *csv, *json;
 	int status = 0;
@@ -1142,6 +1184,10 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	for (int e = 0; e < ne; e++)
 		variants[e] = aiobench_variant(engines[e]);
+	for (int d = 0; d < nd; d++)
+		depths[d] = aiobench_number(depths_s[d], "--depths", 1, 1024);
+	for (int l = 0; l < nl; l++)
+		lats[l] = aiobench_number(lats_s[l], "--latencies", 0, 10000000000ull);
 	if (mkdir(out, 0755) && errno != EEXIST)
 		aiobench_die("%s: %s", out, strerror(errno));
 	snprintf(path, sizeof(path), "%s/sweep.csv", out);
@@ -1150,20 +1196,24 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 	json = fopen(path, "w");
 	if (!csv || !json)
 		aiobench_die("%s: cannot write results: %s", out, strerror(errno));
-	if (aiobench_sysfs(base->file, "latency_ns", NULL, old_latency,
-			   sizeof(old_latency)))
+	if (aiobench_sysfs(base->file, "latency_ns", NULL, aiobench_sweep_latency,
+			   sizeof(aiobench_sweep_latency)))
 		aiobench_die("%s: cannot read latency_ns in sysfs", base->file);
+	aiobench_sweep_file = base->file;
+	atexit(aiobench_sweep_restore);
 	fprintf(csv, "latency_ns,engine,depth,iops,mib_s,lat_mean_ns,lat_p50_ns,lat_p99_ns,ideal_iops\n");
 	fprintf(json, "[");
 
 	for (int l = 0; l < nl; l++) {
-		uint64_t lat = aiobench_number(lats_s[l], "--latencies", 0, 10000000000ull);
+		uint64_t lat = lats[l];
+		char val[24];
 		FILE *dat;
 		int ret;
 
-		ret = aiobench_sysfs(base->file, "latency_ns", lats_s[l], NULL, 0);
+		snprintf(val, sizeof(val), "%" PRIu64, lat);
+		ret = aiobench_sysfs(base->file, "latency_ns", val, NULL, 0);
 		if (ret)
-			aiobench_die("%s: set latency_ns %s: %s", base->file, lats_s[l],
+			aiobench_die("%s: set latency_ns %s: %s", base->file, val,
 				     strerror(-ret));
 		aiobench_query(base->file, &info);
 		snprintf(path, sizeof(path), "%s/sweep-%" PRIu64 ".dat", out, lat);
@@ -1175,7 +1225,7 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 			fprintf(dat, " %s", variants[e]->name);
 		fputc('\n', dat);
 		for (int d = 0; d < nd; d++) {
-			unsigned int depth = aiobench_number(depths_s[d], "--depths", 1, 1024);
+			unsigned int depth = depths[d];
 			double ideal = aiobench_ideal(&info, depth, base->bs);
 
 			fprintf(dat, "%u %.1f", depth, ideal);
@@ -1190,10 +1240,7 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 					fprintf(stderr, "latency %" PRIu64 " ns, %s, depth %u...   \r",
 						lat, v->name, depth);
 				aiobench_run(&o, &r);
-				if (r.error) {
-					status = 1;
-					aiobench_fail(&r);
-				}
+				status |= aiobench_verdict(&r, v->name);
 				fprintf(dat, " %.1f", aiobench_iops(&r));
 				fprintf(csv, "%" PRIu64 ",%s,%u,%.1f,%.3f,%.0f,%" PRIu64 ",%" PRIu64 ",%.1f\n",
 					lat, v->name, depth, aiobench_iops(&r), aiobench_mibs(&r),
@@ -1215,7 +1262,6 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 	fprintf(json, "]\n");
 	fclose(json);
 	fclose(csv);
-	aiobench_sysfs(base->file, "latency_ns", old_latency, NULL, 0);
 	if (!base->quiet && isatty(2))
 		fputs("\r\033[K", stderr);
 	printf("aiobench sweep: %s/sweep.csv, %s/sweep.json, %s/sweep-LATENCY.svg\n",

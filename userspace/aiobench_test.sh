@@ -137,9 +137,17 @@ ok $? "compare marks an engine the file cannot use as n/a"
 $bench compare -t 0.2 --engines aio --out "$tmp/cmp" "$file" > /dev/null
 python3 -c "import json; r = json.load(open('$tmp/cmp/compare.json')); assert r[0]['name'] == 'aio' and r[0]['result']['ios'] > 0"
 ok $? "compare --out writes compare.json"
-$bench compare --json -t 0.2 --engines sync,uring "$file" > "$tmp/out.json"
+$bench compare --json -t 0.2 --engines sync,uring --out "$tmp/cmp2" "$file" > "$tmp/out.json"
 python3 -c "import json; r = json.load(open('$tmp/out.json')); assert [x['name'] for x in r] == ['sync', 'uring']"
 ok $? "compare --json lists the engines asked for"
+python3 -c "import json; r = json.load(open('$tmp/cmp2/compare.json')); assert [x['name'] for x in r] == ['sync', 'uring']"
+ok $? "compare --json --out writes compare.json too"
+$bench compare --engines sync,uring --rw read --verify --size 1M -t 0.2 /dev/zero > /dev/null 2> "$tmp/err"
+[ $? = 1 ] && grep -q "uring: --verify found [0-9]* mismatched blocks" "$tmp/err"
+ok $? "compare reports --verify mismatches (zeros from /dev/zero) and exits 1"
+cp "$file" "$tmp/a\"b\\c"
+json_ok "r['file'].endswith('a\"b\\\\c') and r['ios'] == 10" \
+	"--json escapes the file name" -n 10 "$tmp/a\"b\\c"
 
 echo "1..$n"
 exit $failed
