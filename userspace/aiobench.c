@@ -99,8 +99,12 @@ static void aiobench_prepare(struct aiobench_job *job,
 		s->write = aiobench_rand(job) % 100 >= o->mix;
 		break;
 	}
-	if (s->write && o->verify)
+	if (!o->verify)
+		return;
+	if (s->write)
 		aiobench_fill(s->buf, o->bs, s->offset, o->seed);
+	else	/* a read that moves nothing must not pass for a good one */
+		memset(s->buf, 0xa5, o->bs);
 }
 
 /* Set while a timed pass runs; off for --verify's fill and check passes. */
@@ -150,12 +154,24 @@ static bool aiobench_more(const struct aiobench_job *job,
 	       (!pass->deadline || aiobench_now_ns() < pass->deadline);
 }
 
+/* Submit what is queued: 0 or -errno. */
+static int aiobench_submit(struct aiobench_job *job)
+{
+	int ret = job->engine->submit(job);
+
+	if (ret < 0)
+		return ret;
+	job->queued -= (unsigned int)ret < job->queued ? (unsigned int)ret : job->queued;
+	return 0;
+}
+
 /* The loop every engine runs under: keep qd in flight until done. */
 static void aiobench_run_pass(struct aiobench_job *job,
 			      const struct aiobench_pass *pass)
 {
 	const struct aiobench_opts *o = job->opts;
 	const struct aiobench_engine *e = job->engine;
+	unsigned int submitted;
 	uint64_t issued = 0;
 	const char *what;
 	int ret;
@@ -182,21 +198,26 @@ static void aiobench_run_pass(struct aiobench_job *job,
 			more = aiobench_more(job, pass, issued);
 			if (job->queued >= o->batch_submit || !more || !job->nr_free) {
 				what = "submit";
-				ret = e->submit(job);
-				if (ret < 0)
+				ret = aiobench_submit(job);
+				if (ret)
 					goto fail;
-				job->queued -= (unsigned int)ret < job->queued ?
-					       (unsigned int)ret : job->queued;
 			}
 		}
+		/* io_submit() may have taken part of a batch: the rest, now. */
+		what = "submit";
+		ret = job->queued ? aiobench_submit(job) : 0;
+		if (ret)
+			goto fail;
 		if (!job->inflight) {
 			if (!more)
 				return;
 			continue;
 		}
+		/* Wait only for I/O that was submitted. */
+		submitted = job->inflight - job->queued;
 		what = "reap";
-		ret = e->reap(job, job->inflight < o->batch_complete ?
-				   job->inflight : o->batch_complete);
+		ret = e->reap(job, submitted < o->batch_complete ?
+				   submitted : o->batch_complete);
 		if (ret)
 			goto fail;
 	}

@@ -97,6 +97,7 @@ json_ok "r['writes'] > 0 and r['reads'] > 0" "--rw mixed reads and writes" \
 	-e aio --rw mixed -n 400 "$file"
 json_ok "r['ios'] == 300" "io_uring with registered buffers and file, batches" \
 	-e uring --fixed-bufs --fixed-files -s 8 -c 4 -d 16 -n 300 "$file"
+json_ok "r['ios'] == 300" "aio with batches" -e aio -s 8 -c 4 -d 16 -n 300 "$file"
 json_ok "r['ios'] == 300" "io_uring with SQPOLL" -e uring --sqpoll -d 8 -n 300 "$file"
 json_ok "r['ios'] == 300 and r['bytes'] == 300 * 65536" "--bs 64k and O_DIRECT" \
 	-e uring --direct --bs 64k -n 300 "$file"
