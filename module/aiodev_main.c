@@ -88,6 +88,12 @@ static __poll_t aiodev_poll(struct file *file, poll_table *wait)
 	struct aiodev *ad = file->private_data;
 
 	poll_wait(file, &ad->poll_wait, wait);
+	/*
+	 * Our entry on @ad->poll_wait before the look at the queue: pairs
+	 * with the barrier in wq_has_sleeper() in aiodev_release_slot(), so
+	 * either we see the freed slot or it sees us and wakes us.
+	 */
+	smp_mb();
 	if (aiodev_has_slot(ad))
 		return EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
 	return 0;
