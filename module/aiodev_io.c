@@ -582,11 +582,20 @@ static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
 static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
 			       struct iov_iter *iter, bool nowait)
 {
+	/*
+	 * IOCB_NOWAIT (io_uring's first try, RWF_NOWAIT) refuses pages that
+	 * would have to be faulted in: the caller retries where it may block.
+	 * O_NONBLOCK only says not to wait for the device, as on a socket: a
+	 * page fault is not the device, and refusing it would refuse every
+	 * retry (io_uring sets IOCB_NOWAIT on its retries of such a file too).
+	 */
+	bool nofault = (iocb->ki_flags & IOCB_NOWAIT) &&
+		       !(iocb->ki_filp->f_flags & O_NONBLOCK);
 	int ret;
 
 	rq->kind = AIODEV_RQ_KIOCB;
 	rq->iocb = iocb;
-	ret = aiodev_take_pages(rq, iter, nowait);
+	ret = aiodev_take_pages(rq, iter, nofault);
 	if (!ret) {
 		ret = aiodev_queue(rq, nowait);
 		if (!ret)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -497,6 +498,37 @@ TEST_F(dev, o_nonblock_and_poll_follow_the_queue)
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(512, pread(nb, buf, sizeof(buf), 0));
 	close(ep);
+	close(nb);
+}
+
+/*
+ * O_NONBLOCK refuses only the wait for a slot: a buffer whose pages are not
+ * in memory yet is faulted in, through aio and io_uring alike, or no retry
+ * could ever succeed.
+ */
+TEST_F(dev, o_nonblock_faults_buffers_in)
+{
+	static const enum aiodev_engine engines[] = { AIODEV_AIO, AIODEV_URING };
+	int nb = aiodev_open(0, O_RDWR | O_NONBLOCK);
+	const size_t len = 64 * 1024;
+
+	ASSERT_LE(0, nb);
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		for (int write = 0; write < 2; write++) {
+			/* Fresh anonymous memory: not one page present. */
+			void *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			struct aiodev_op op = { .buf = buf, .len = len,
+						.off = MIB, .write = write };
+
+			ASSERT_NE(MAP_FAILED, buf);
+			ASSERT_EQ(0, aiodev_run_ops(engines[e], nb, &op, 1, 1, NULL));
+			EXPECT_EQ((ssize_t)len, op.res)
+				TH_LOG("%s %s: %s", aiodev_engine_names[engines[e]],
+				       write ? "write" : "read", strerror(-op.res));
+			munmap(buf, len);
+		}
+	}
 	close(nb);
 }
 
