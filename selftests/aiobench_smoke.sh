@@ -53,7 +53,7 @@ json()
 }
 
 for mode in inline workqueue timer; do
-	echo "$mode" > $sys/completion
+	check "completion $mode is set" eval "echo $mode > $sys/completion"
 	run "$mode: sync, verify" -e sync -n 200 --rw randwrite --verify
 	run "$mode: sync, 4 threads" -e sync -j 4 -n 100 --verify --rw mixed
 	run "$mode: aio, verify" -e aio -n 300 --rw randwrite --verify
@@ -61,7 +61,7 @@ for mode in inline workqueue timer; do
 	run "$mode: uring-cmd, verify" -e uring-cmd -n 300 --rw randwrite --verify
 	run "$mode: epoll, verify" -e epoll -n 200 --rw write --verify
 done
-echo timer > $sys/completion
+check "completion timer is set" eval "echo timer > $sys/completion"
 run "uring: registered buffers and file, batches" \
 	-e uring --fixed-bufs --fixed-files -s 8 -c 4 -d 16 -n 400 --verify --rw randwrite
 run "uring: SQPOLL" -e uring --sqpoll -n 300 --verify --rw randwrite

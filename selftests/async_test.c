@@ -51,10 +51,7 @@ FIXTURE_VARIANT_ADD(dev, timer) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = aiodev_open(0, O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, "/dev/aiodev0: %s (module not loaded?)",
-		     strerror(errno));
+	AIODEV_SETUP_OPEN(self->fd, 0);
 	ASSERT_EQ(0, aiodev_reset(0, variant->mode));
 	self->size = aiodev_get(0, "size");
 	ASSERT_GE(self->size, 64 * MIB);
@@ -443,7 +440,8 @@ static void hold_the_slot(struct __test_metadata *_metadata, int *fd,
 			  pthread_t *t)
 {
 	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "1"));
-	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 300 * MSEC));
+	/* Long enough for the caller's checks on a slow, loaded VM. */
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 1000 * MSEC));
 	ASSERT_EQ(0, pthread_create(t, NULL, slot_holder, fd));
 	ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
 }
@@ -550,7 +548,8 @@ TEST_F(dev, io_uring_within_queue_depth_needs_no_workers)
 	for (int i = 0; i < 400; i++)
 		ops[i] = (struct aiodev_op){ .buf = buf + i * 4096, .len = 4096,
 					     .off = i * 4096, .write = i & 1 };
-	ASSERT_EQ(0, aiodev_run_ops(AIODEV_URING, self->fd, ops, 400, 16, NULL));
+	/* As many in flight as the device has slots (aiodev_reset(): 32). */
+	ASSERT_EQ(0, aiodev_run_ops(AIODEV_URING, self->fd, ops, 400, 32, NULL));
 	for (int i = 0; i < 400; i++)
 		ASSERT_EQ(4096, ops[i].res);
 	EXPECT_EQ(0, aiodev_count_threads("iou-wrk"));
@@ -615,7 +614,7 @@ TEST_F(dev, close_with_requests_in_flight)
 /*
  * A request in flight holds the device's file, so unloading is refused
  * even after the submitter closed it (delete_module() straight away: the
- * request has a second to run).
+ * request has three seconds to run).
  */
 TEST_F(dev, rmmod_is_refused_while_a_request_holds_the_device)
 {
@@ -628,7 +627,7 @@ TEST_F(dev, rmmod_is_refused_while_a_request_holds_the_device)
 	if (!strcmp(variant->mode, "inline"))
 		SKIP(return, "inline mode completes requests before submission returns");
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 1000 * MSEC));
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 3000 * MSEC));
 	ASSERT_EQ(0, submit_and_leave(fd, 1, &ctx, &ring, buf));
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, close(self->fd));
@@ -656,6 +655,29 @@ TEST_F(dev, teardown_with_requests_in_flight)
 	EXPECT_EQ(0, aiodev_wait_idle(0));
 	EXPECT_EQ(4096, pread(self->fd, buf, 4096, 0));
 	free(buf);
+}
+
+/*
+ * Wait (10 s at most) until @pid sleeps uninterruptibly ('D', as a killable
+ * wait shows): 0, or -1.
+ */
+static int wait_for_sleep_in_read(pid_t pid)
+{
+	char path[64], stat[256], *state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (!f)
+			return -1;
+		state = fgets(stat, sizeof(stat), f) ? strrchr(stat, ')') : NULL;
+		fclose(f);
+		if (state && state[1] == ' ' && state[2] == 'D')
+			return 0;
+		usleep(5000);
+	}
+	return -1;
 }
 
 /*
@@ -693,7 +715,8 @@ static void check_child_death(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	if (sig) {
-		ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
+		/* Its requests in flight, and the child asleep in its read. */
+		ASSERT_EQ(0, wait_for_sleep_in_read(pid));
 		ASSERT_EQ(0, kill(pid, sig));
 	}
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
@@ -715,7 +738,8 @@ TEST_F(dev, sigkill_with_requests_in_flight)
 /* Configuration changes under load are safe and never corrupt data. */
 struct churn_arg {
 	volatile bool stop;
-	int changes;
+	int changes;		/* rounds of changes the device took */
+	int failed;		/* changes it refused: none should be */
 };
 
 static void *churn(void *p)
@@ -726,12 +750,16 @@ static void *churn(void *p)
 
 	srand(42);
 	while (!arg->stop) {
-		aiodev_set(0, "queue_depth", "%d", 1 + rand() % 64);
-		aiodev_set(0, "latency_ns", "%d", rand() % 200000);
-		aiodev_set(0, "completion", "%s", modes[rand() % 3]);
-		aiodev_set(0, "jitter", "%s", jitters[rand() % 3]);
-		aiodev_set(0, "bandwidth_mbps", "%d", rand() % 2 ? 0 : 1000);
-		arg->changes++;
+		int ret = aiodev_set(0, "queue_depth", "%d", 1 + rand() % 64) ||
+			  aiodev_set(0, "latency_ns", "%d", rand() % 200000) ||
+			  aiodev_set(0, "completion", "%s", modes[rand() % 3]) ||
+			  aiodev_set(0, "jitter", "%s", jitters[rand() % 3]) ||
+			  aiodev_set(0, "bandwidth_mbps", "%d", rand() % 2 ? 0 : 1000);
+
+		if (ret)
+			arg->failed++;
+		else
+			arg->changes++;
 		usleep(2000);
 	}
 	return NULL;
@@ -753,6 +781,7 @@ TEST_F(dev, config_changes_under_load)
 	churn_arg.stop = true;
 	ASSERT_EQ(0, pthread_join(c, NULL));
 	EXPECT_LT(0, churn_arg.changes);
+	EXPECT_EQ(0, churn_arg.failed);
 	EXPECT_EQ(0, aiodev_wait_idle(0));
 }
 

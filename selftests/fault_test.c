@@ -80,10 +80,7 @@ FIXTURE_SETUP(fault)
 	};
 
 	self->nth = -1;
-	self->fd = aiodev_open(0, O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, "/dev/aiodev0: %s (module not loaded?)",
-		     strerror(errno));
+	AIODEV_SETUP_OPEN(self->fd, 0);
 	if (access(FAILSLAB "probability", W_OK))
 		SKIP(return, "no " FAILSLAB ": a kernel without CONFIG_FAILSLAB");
 	/*

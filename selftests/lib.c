@@ -28,6 +28,19 @@ int aiodev_open(int index, int flags)
 	return open(path, flags);
 }
 
+int aiodev_nr_devices(void)
+{
+	FILE *f = fopen("/sys/module/aiodev/parameters/nr_devices", "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 static int aiodev_attr_open(int index, const char *attr, int flags)
 {
 	char path[128];

@@ -17,6 +17,24 @@
 /* Open /dev/aiodevN; -1 with errno on failure. */
 int aiodev_open(int index, int flags);
 
+/*
+ * In a fixture setup or a test: open /dev/aiodev@index read-write into @fd.  SKIP if
+ * the module is not loaded (or has fewer devices); if it is, a device that
+ * does not open is a failure, not a skip.
+ */
+#define AIODEV_SETUP_OPEN(fd, index)					\
+	do {								\
+		(fd) = aiodev_open(index, O_RDWR);			\
+		if ((fd) < 0 && aiodev_nr_devices() <= (index))	\
+			SKIP(return, "no /dev/aiodev%d: aiodev not loaded, or fewer devices", \
+			     index);					\
+		ASSERT_LE(0, fd)					\
+			TH_LOG("/dev/aiodev%d: %s", index, strerror(errno)); \
+	} while (0)
+
+/* How many devices the loaded module has (nr_devices); 0 if not loaded. */
+int aiodev_nr_devices(void);
+
 /* Write a string to a file (sysfs, debugfs); 0, or -errno. */
 int aiodev_write_file(const char *path, const char *val);
 /*

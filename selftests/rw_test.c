@@ -29,10 +29,7 @@ FIXTURE(aiodev) {
 
 FIXTURE_SETUP(aiodev)
 {
-	self->fd = open("/dev/aiodev0", O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, "/dev/aiodev0: %s (module not loaded?)",
-		     strerror(errno));
+	AIODEV_SETUP_OPEN(self->fd, 0);
 	self->size = aiodev_get(0, "size");
 	ASSERT_GE(self->size, 16 * MIB);
 	self->buf = malloc(8 * MIB);
@@ -268,12 +265,10 @@ TEST_F(aiodev, overflowing_and_negative_offsets_are_einval)
 
 TEST_F(aiodev, two_devices_do_not_share_data)
 {
-	int fd1 = open("/dev/aiodev1", O_RDWR);
 	off_t off = 123456;
+	int fd1;
 
-	if (fd1 < 0)
-		SKIP(return, "/dev/aiodev1: %s (needs nr_devices >= 2)",
-		     strerror(errno));
+	AIODEV_SETUP_OPEN(fd1, 1);
 	aiodev_pattern_fill(self->buf, MIB, off, 41);
 	aiodev_pattern_fill(self->buf2, MIB, off, 42);
 	ASSERT_EQ(MIB, pwrite(self->fd, self->buf, MIB, off));
