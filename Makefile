@@ -24,8 +24,8 @@ module:
 	@$(MAKE) -s $(MODDIR)/module/aiodev_probed.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
 
-# Which kernel APIs KDIR has, from compile tests.
-$(MODDIR)/module/aiodev_probed.h: scripts/compat-probe
+# Which kernel APIs KDIR has, from compile tests; again when KDIR changes.
+$(MODDIR)/module/aiodev_probed.h: scripts/compat-probe $(KDIR)/include/generated/autoconf.h
 	scripts/compat-probe $(KDIR) $@
 
 userspace:
@@ -48,8 +48,10 @@ demo:
 bench:
 	@scripts/bench
 
+# Debian's headers have no System.map, so kbuild skips depmod: run it here.
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 
 install: modules_install
 	$(MAKE) -C userspace install
