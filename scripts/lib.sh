@@ -26,13 +26,21 @@ aiodev_vm_job()
 # against) and kmods (the directory of its module tree, empty if none).
 aiodev_kernel()
 {
-	local name=$1 tree
+	local name=$1 tree img
 
 	case $name in
 	6.1|6.12)
-		kimage=$(ls /boot/vmlinuz-"$name".*-amd64 2>/dev/null | sort -V | tail -n 1)
+		# The plain amd64 flavour (not cloud or rt), with its headers.
+		kimage=
+		for img in $(ls /boot/vmlinuz-"$name".*-amd64 2>/dev/null |
+			     grep -Ev -- '-(cloud|rt)-amd64$' | sort -rV); do
+			if [ -d "/lib/modules/${img#/boot/vmlinuz-}/build" ]; then
+				kimage=$img
+				break
+			fi
+		done
 		[ -n "$kimage" ] || {
-			echo "no Debian $name kernel in /boot (run scripts/install-deps)" >&2
+			echo "no Debian $name kernel with its headers (run scripts/install-deps)" >&2
 			return 1
 		}
 		krel=${kimage#/boot/vmlinuz-}
@@ -59,10 +67,12 @@ aiodev_kernel()
 }
 
 # aiodev_checkpatch: the path of checkpatch.pl, extracted from Debian's
-# linux-source-6.12 into the cache on first use.
+# linux-source-6.12 into the cache on first use (of each source version).
 aiodev_checkpatch()
 {
-	local dir=$AIODEV_CACHE/checkpatch f
+	local dir f
+
+	dir=$AIODEV_CACHE/checkpatch-$(dpkg-query -W -f='${Version}' linux-source-6.12) || return 1
 
 	if [ ! -e "$dir/scripts/checkpatch.pl" ]; then
 		mkdir -p "$dir"
