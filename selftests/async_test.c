@@ -273,44 +273,55 @@ static void run_one_by_one(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, aiodev_run_ops(engine, fd, ops, n, 1, NULL));
 }
 
-/* inject/read_every=3: reads 3, 6, 9 fail with EIO; writes do not. */
+/*
+ * inject/{read,write}_every=3: requests 3, 6, 9 of that direction fail
+ * with EIO; those of the other direction do not.
+ */
 static void check_inject_every(struct __test_metadata *_metadata, int fd,
-			       enum aiodev_engine engine)
+			       enum aiodev_engine engine, bool write)
 {
+	const char *dir = write ? "write" : "read";
 	struct aiodev_op ops[9];
-	char buf[9][256];
+	char buf[9][256], attr[32];
 
-	ASSERT_EQ(0, aiodev_set(0, "inject/read_every", "3"));
+	snprintf(attr, sizeof(attr), "inject/%s_every", dir);
+	ASSERT_EQ(0, aiodev_set(0, attr, "3"));
 	for (int i = 0; i < 9; i++)
 		ops[i] = (struct aiodev_op){ .buf = buf[i], .len = 256,
-					     .off = i * 256 };
+					     .off = i * 256, .write = write };
 	run_one_by_one(_metadata, fd, engine, ops, 9);
 	for (int i = 0; i < 9; i++) {
-		EXPECT_EQ(i % 3 == 2 ? -EIO : 256, ops[i].res) TH_LOG("read %d", i);
+		EXPECT_EQ(i % 3 == 2 ? -EIO : 256, ops[i].res)
+			TH_LOG("%s %d", dir, i);
 	}
 	for (int i = 0; i < 9; i++)
-		ops[i].write = true;
+		ops[i].write = !write;
 	run_one_by_one(_metadata, fd, engine, ops, 9);
 	for (int i = 0; i < 9; i++) {
-		EXPECT_EQ(256, ops[i].res) TH_LOG("write %d", i);
+		EXPECT_EQ(256, ops[i].res) TH_LOG("%s %d", write ? "read" : "write", i);
 	}
-	EXPECT_EQ(3, aiodev_get(0, "stats/read_errors"));
-	EXPECT_EQ(0, aiodev_get(0, "stats/write_errors"));
+	EXPECT_EQ(write ? 0 : 3, aiodev_get(0, "stats/read_errors"));
+	EXPECT_EQ(write ? 3 : 0, aiodev_get(0, "stats/write_errors"));
+	ASSERT_EQ(0, aiodev_set(0, attr, "0"));
+	ASSERT_EQ(0, aiodev_set(0, "stats/reset", "1"));
 }
 
 TEST_F(dev, inject_every_nth_sync)
 {
-	check_inject_every(_metadata, self->fd, AIODEV_SYNC);
+	check_inject_every(_metadata, self->fd, AIODEV_SYNC, false);
+	check_inject_every(_metadata, self->fd, AIODEV_SYNC, true);
 }
 
 TEST_F(dev, inject_every_nth_aio)
 {
-	check_inject_every(_metadata, self->fd, AIODEV_AIO);
+	check_inject_every(_metadata, self->fd, AIODEV_AIO, false);
+	check_inject_every(_metadata, self->fd, AIODEV_AIO, true);
 }
 
 TEST_F(dev, inject_every_nth_io_uring)
 {
-	check_inject_every(_metadata, self->fd, AIODEV_URING);
+	check_inject_every(_metadata, self->fd, AIODEV_URING, false);
+	check_inject_every(_metadata, self->fd, AIODEV_URING, true);
 }
 
 /* A rejected configuration write changes nothing, not even the count. */
@@ -358,19 +369,46 @@ static void check_inject_range(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(1024, pwrite(fd, buf, 1024, bad - 512));
 }
 
+/* A read bad range fails the reads that touch it, and no write. */
+static void check_inject_read_range(struct __test_metadata *_metadata, int fd,
+				    enum aiodev_engine engine)
+{
+	const off_t bad = 8 * MIB;
+	char buf[4096];
+	struct aiodev_op ops[4] = {
+		{ .buf = buf, .len = 1024, .off = bad - 512 },
+		{ .buf = buf, .len = 4096, .off = bad - 4096 },
+		{ .buf = buf, .len = 4096, .off = bad + 4096 },
+		{ .write = true, .buf = buf, .len = 4096, .off = bad },
+	};
+
+	ASSERT_EQ(0, aiodev_set(0, "inject/read_bad_range", "%lld-%lld",
+				(long long)bad, (long long)bad + 4096));
+	run_one_by_one(_metadata, fd, engine, ops, 4);
+	EXPECT_EQ(-EIO, ops[0].res);
+	EXPECT_EQ(4096, ops[1].res);
+	EXPECT_EQ(4096, ops[2].res);
+	EXPECT_EQ(4096, ops[3].res);
+	ASSERT_EQ(0, aiodev_set(0, "inject/read_bad_range", "none"));
+	EXPECT_EQ(1024, pread(fd, buf, 1024, bad - 512));
+}
+
 TEST_F(dev, inject_bad_range_sync)
 {
 	check_inject_range(_metadata, self->fd, AIODEV_SYNC);
+	check_inject_read_range(_metadata, self->fd, AIODEV_SYNC);
 }
 
 TEST_F(dev, inject_bad_range_aio)
 {
 	check_inject_range(_metadata, self->fd, AIODEV_AIO);
+	check_inject_read_range(_metadata, self->fd, AIODEV_AIO);
 }
 
 TEST_F(dev, inject_bad_range_io_uring)
 {
 	check_inject_range(_metadata, self->fd, AIODEV_URING);
+	check_inject_read_range(_metadata, self->fd, AIODEV_URING);
 }
 
 TEST_F(dev, inject_percent_all_or_none)
@@ -500,6 +538,36 @@ TEST_F(dev, o_nonblock_and_poll_follow_the_queue)
 }
 
 /*
+ * A buffer whose second page cannot be accessed: the transfer stops there,
+ * short, through aio and io_uring as through pread/pwrite (rw_test).
+ */
+TEST_F(dev, bad_buffer_part_way_is_short)
+{
+	static const enum aiodev_engine engines[] = { AIODEV_AIO, AIODEV_URING };
+	const size_t page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, map);
+	/* PROT_NONE, not unmapped: a ring's mmap could take the hole. */
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		struct aiodev_op w = { .write = true, .buf = map, .len = 2 * page,
+				       .off = MIB };
+		struct aiodev_op r = { .buf = map, .len = 2 * page, .off = MIB };
+
+		aiodev_pattern_fill(map, page, MIB, 40 + e);
+		ASSERT_EQ(0, aiodev_run_ops(engines[e], self->fd, &w, 1, 1, NULL));
+		EXPECT_EQ((ssize_t)page, w.res) TH_LOG("%s write", aiodev_engine_names[engines[e]]);
+		memset(map, 0, page);
+		ASSERT_EQ(0, aiodev_run_ops(engines[e], self->fd, &r, 1, 1, NULL));
+		EXPECT_EQ((ssize_t)page, r.res) TH_LOG("%s read", aiodev_engine_names[engines[e]]);
+		EXPECT_EQ(-1, aiodev_pattern_check(map, page, MIB, 40 + e));
+	}
+	munmap(map, 2 * page);
+}
+
+/*
  * O_NONBLOCK refuses only the wait for a slot: a buffer whose pages are not
  * in memory yet is faulted in, through aio and io_uring alike, or no retry
  * could ever succeed.
@@ -528,6 +596,30 @@ TEST_F(dev, o_nonblock_faults_buffers_in)
 		}
 	}
 	close(nb);
+}
+
+/*
+ * RWF_NOWAIT, by contrast, refuses a buffer whose pages would have to be
+ * faulted in, where the device takes the pages (not inline mode, where the
+ * submitter copies).
+ */
+TEST_F(dev, rwf_nowait_refuses_buffers_not_in_memory)
+{
+	const size_t len = 64 * 1024;
+	void *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct aiodev_op op = { .buf = buf, .len = len, .off = MIB,
+				.rw_flags = RWF_NOWAIT };
+	bool inline_mode = !strcmp(variant->mode, "inline");
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, aiodev_run_ops(AIODEV_AIO, self->fd, &op, 1, 1, NULL));
+	EXPECT_EQ(inline_mode ? (ssize_t)len : -EAGAIN, op.res);
+	/* Once they are in memory, the same request goes through. */
+	memset(buf, 0, len);
+	ASSERT_EQ(0, aiodev_run_ops(AIODEV_AIO, self->fd, &op, 1, 1, NULL));
+	EXPECT_EQ((ssize_t)len, op.res);
+	munmap(buf, len);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -409,6 +410,26 @@ TEST_F(cmd, bad_commands_get_their_errno)
  * command has been through the device, and fails with EFAULT without
  * changing the device's data.
  */
+/* A buffer whose second page cannot be accessed gives a short transfer. */
+TEST_F(cmd, a_buffer_bad_part_way_is_short)
+{
+	const size_t page = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, map);
+	/* PROT_NONE, not unmapped: a ring's mmap could take the hole. */
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+	aiodev_pattern_fill(map, page, MIB, 23);
+	EXPECT_EQ(page, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_WRITE,
+				map, 2 * page, MIB));
+	memset(map, 0, page);
+	EXPECT_EQ(page, run_cmd(&self->ring, self->fd, AIODEV_URING_CMD_READ,
+				map, 2 * page, MIB));
+	EXPECT_EQ(-1, aiodev_pattern_check(map, page, MIB, 23));
+	munmap(map, 2 * page);
+}
+
 TEST_F(cmd, unmapped_buffers_are_efault)
 {
 	char data[512], buf[512];
