@@ -698,7 +698,7 @@ static const char aiobench_usage[] =
 "      --verify           write a pattern, check what is read: the range is\n"
 "                         filled before the run and, if it writes, read back\n"
 "                         after; mismatched blocks are counted\n"
-"      --direct           open with O_DIRECT\n"
+"      --direct           open with O_DIRECT (--bs, --offset: multiples of 512)\n"
 "io_uring (uring, uring-cmd):\n"
 "      --fixed-bufs       registered buffers\n"
 "      --fixed-files      registered file\n"
