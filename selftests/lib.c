@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,18 @@ int aiodev_nr_devices(void)
 		n = 0;
 	fclose(f);
 	return n;
+}
+
+void *aiodev_map_bad_second_page(size_t page)
+{
+	uint8_t *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (map != MAP_FAILED && mprotect(map + page, page, PROT_NONE)) {
+		munmap(map, 2 * page);
+		return MAP_FAILED;
+	}
+	return map;
 }
 
 static int aiodev_attr_open(int index, const char *attr, int flags)

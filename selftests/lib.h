@@ -18,9 +18,9 @@
 int aiodev_open(int index, int flags);
 
 /*
- * In a fixture setup or a test: open /dev/aiodev@index read-write into @fd.  SKIP if
- * the module is not loaded (or has fewer devices); if it is, a device that
- * does not open is a failure, not a skip.
+ * In a fixture setup or a test: open /dev/aiodev@index read-write into
+ * @fd.  SKIP if the module is not loaded (or has fewer devices); if it
+ * is, a device that does not open is a failure, not a skip.
  */
 #define AIODEV_SETUP_OPEN(fd, index)					\
 	do {								\
@@ -34,6 +34,13 @@ int aiodev_open(int index, int flags);
 
 /* How many devices the loaded module has (nr_devices); 0 if not loaded. */
 int aiodev_nr_devices(void);
+
+/*
+ * Two pages of anonymous memory whose second cannot be accessed (PROT_NONE,
+ * not unmapped: a ring's mmap could take the hole): a transfer from or to
+ * it stops after the first page.  MAP_FAILED on failure; munmap 2 pages.
+ */
+void *aiodev_map_bad_second_page(size_t page);
 
 /* Write a string to a file (sysfs, debugfs); 0, or -errno. */
 int aiodev_write_file(const char *path, const char *val);

@@ -61,6 +61,8 @@ aiodev_not_ok()
 # aiodev_kmemleak WHEN: scan for leaks; a report is a failure.
 aiodev_kmemleak()
 {
+	local report
+
 	[ -w $kmemleak ] || return 0
 	echo scan > $kmemleak
 	report=$(cat $kmemleak)		# debugfs: [ -s ] sees size 0
