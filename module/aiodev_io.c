@@ -244,10 +244,12 @@ static u64 aiodev_service_ns(const struct aiodev_config *cfg)
 static void aiodev_start(struct aiodev_rq *rq)
 {
 	struct aiodev *ad = rq->ad;
+	u64 service_ns = aiodev_service_ns(&ad->cfg);
 	u32 mbps = ad->cfg.bandwidth_mbps;
 	ktime_t now = ktime_get();
 
-	rq->due = ktime_add_ns(now, aiodev_service_ns(&ad->cfg));
+	trace_aiodev_start(rq, service_ns);
+	rq->due = ktime_add_ns(now, service_ns);
 	if (mbps) {
 		u64 xfer_ns = div64_u64((u64)rq->len * NSEC_PER_SEC,
 					(u64)mbps << 20);

@@ -33,6 +33,20 @@ TRACE_EVENT(aiodev_submit,
 		      __entry->sync ? " sync" : "", __entry->pos, __entry->len)
 );
 
+/* A request takes a slot; the device will take @service_ns on it. */
+TRACE_EVENT(aiodev_start,
+	    TP_PROTO(const struct aiodev_rq *rq, u64 service_ns),
+	    TP_ARGS(rq, service_ns),
+	    TP_STRUCT__entry(__field(const void *, rq)
+			     __field(unsigned int, dev)
+			     __field(u64, service_ns)),
+	    TP_fast_assign(__entry->rq = rq;
+			   __entry->dev = rq->ad->index;
+			   __entry->service_ns = service_ns;),
+	    TP_printk("aiodev%u rq=%p service_ns=%llu", __entry->dev,
+		      __entry->rq, __entry->service_ns)
+);
+
 TRACE_EVENT(aiodev_complete,
 	    TP_PROTO(const struct aiodev_rq *rq, long ret, u64 latency_ns),
 	    TP_ARGS(rq, ret, latency_ns),
