@@ -219,43 +219,133 @@ static int write_file(const char *dir, const char *name, const char *val)
 	return ret;
 }
 
-TEST(tracepoints_follow_requests)
-{
-	const char *dir = tracefs();
-	char path[256], line[512];
-	int fd = aiodev_open(0, O_RDWR), submits = 0, completes = 0;
-	char buf[512];
-	FILE *trace;
+FIXTURE(trace) {
+	const char *dir;
+	int fd;
+};
 
-	if (!dir)
+FIXTURE_SETUP(trace)
+{
+	char path[256];
+
+	self->fd = -1;
+	self->dir = tracefs();
+	if (!self->dir)
 		SKIP(return, "no tracefs (kernel without tracing?)");
-	snprintf(path, sizeof(path), "%s/events/aiodev", dir);
+	snprintf(path, sizeof(path), "%s/events/aiodev", self->dir);
 	ASSERT_EQ(0, access(path, F_OK))
 		TH_LOG("%s: %s: the module's tracepoints are missing", path,
 		       strerror(errno));
-	ASSERT_LE(0, fd);
+	self->fd = aiodev_open(0, O_RDWR);
+	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, aiodev_reset(0, "timer"));
-	ASSERT_EQ(0, write_file(dir, "trace", ""));
-	ASSERT_EQ(0, write_file(dir, "events/aiodev/enable", "1"));
-	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 4096));
-	ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 4096));
-	ASSERT_EQ(0, write_file(dir, "events/aiodev/enable", "0"));
+	ASSERT_EQ(0, write_file(self->dir, "trace", ""));
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	if (self->dir)
+		write_file(self->dir, "events/aiodev/enable", "0");
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static FILE *open_trace(const char *dir)
+{
+	char path[256];
 
 	snprintf(path, sizeof(path), "%s/trace", dir);
-	trace = fopen(path, "r");
+	return fopen(path, "r");
+}
+
+TEST_F(trace, tracepoints_follow_requests)
+{
+	int submits = 0, starts = 0, completes = 0;
+	char line[512], buf[512];
+	FILE *trace;
+
+	ASSERT_EQ(0, write_file(self->dir, "events/aiodev/enable", "1"));
+	ASSERT_EQ(sizeof(buf), pwrite(self->fd, buf, sizeof(buf), 4096));
+	ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 4096));
+	ASSERT_EQ(0, write_file(self->dir, "events/aiodev/enable", "0"));
+
+	trace = open_trace(self->dir);
 	ASSERT_NE(NULL, trace);
 	while (fgets(line, sizeof(line), trace)) {
 		if (strstr(line, "aiodev_submit: aiodev0") &&
 		    strstr(line, "pos=4096 len=512"))
 			submits++;
+		if (strstr(line, "aiodev_start: aiodev0"))
+			starts++;
 		if (strstr(line, "aiodev_complete: aiodev0") &&
 		    strstr(line, "ret=512"))
 			completes++;
 	}
 	fclose(trace);
 	EXPECT_EQ(2, submits);
+	EXPECT_EQ(2, starts);
 	EXPECT_EQ(2, completes);
-	close(fd);
+}
+
+/*
+ * The service time the device draws for each request, as aiodev_start
+ * traces it (no clock is read): fixed without jitter, in [0, 2 x mean]
+ * for uniform, and a long tail for exponential; the mean is latency_ns.
+ * With 1000 draws the bounds below are many standard deviations wide.
+ */
+TEST_F(trace, jitter_shapes_the_service_times)
+{
+	static const char *const jitters[] = { "none", "uniform", "exponential" };
+	const unsigned long long mean = 100000;
+	const int n = 1000;
+	char line[512], buf[512];
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", mean));
+	for (size_t j = 0; j < ARRAY_SIZE(jitters); j++) {
+		unsigned long long ns, min = ~0ull, max = 0, sum = 0;
+		const char *field;
+		FILE *trace;
+		int got = 0;
+
+		ASSERT_EQ(0, aiodev_set(0, "jitter", "%s", jitters[j]));
+		ASSERT_EQ(0, write_file(self->dir, "trace", ""));
+		ASSERT_EQ(0, write_file(self->dir, "events/aiodev/aiodev_start/enable", "1"));
+		for (int i = 0; i < n; i++)
+			ASSERT_EQ(sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+		ASSERT_EQ(0, write_file(self->dir, "events/aiodev/aiodev_start/enable", "0"));
+
+		trace = open_trace(self->dir);
+		ASSERT_NE(NULL, trace);
+		while (fgets(line, sizeof(line), trace)) {
+			if (!strstr(line, "aiodev_start: aiodev0"))
+				continue;
+			field = strstr(line, "service_ns=");
+			if (!field || sscanf(field, "service_ns=%llu", &ns) != 1)
+				continue;
+			got++;
+			sum += ns;
+			min = ns < min ? ns : min;
+			max = ns > max ? ns : max;
+		}
+		fclose(trace);
+		TH_LOG("jitter %s: min %llu, mean %llu, max %llu ns", jitters[j],
+		       min, got ? sum / got : 0, max);
+		ASSERT_EQ(n, got);
+		if (!strcmp(jitters[j], "none")) {
+			EXPECT_EQ(mean, min);
+			EXPECT_EQ(mean, max);
+			continue;
+		}
+		EXPECT_LE(mean * 8 / 10, sum / n);
+		EXPECT_GE(mean * 12 / 10, sum / n);
+		EXPECT_GT(mean / 4, min);
+		if (!strcmp(jitters[j], "uniform")) {
+			EXPECT_LT(mean * 7 / 4, max);
+			EXPECT_GE(2 * mean, max);
+		} else {
+			EXPECT_LT(4 * mean, max);
+		}
+	}
 }
 
 TEST_HARNESS_MAIN
