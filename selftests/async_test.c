@@ -236,6 +236,8 @@ TEST_F(dev, queue_full_completes_in_submission_order)
 	char buf[16][512];
 	int order[16];
 
+	if (!strcmp(variant->mode, "inline"))
+		SKIP(return, "inline mode: io_submit does each request before the next");
 	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "1"));
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 2 * MSEC));
 	for (int i = 0; i < 16; i++)
@@ -245,6 +247,45 @@ TEST_F(dev, queue_full_completes_in_submission_order)
 		EXPECT_EQ(512, ops[i].res);
 		EXPECT_EQ(i, order[i]);
 	}
+}
+
+/*
+ * A deeper queue starts a waiting request at once.  A is in service for
+ * 5 s; B, submitted once latency is 0, waits for A's slot.  Raising
+ * queue_depth starts B, which completes first: without the raise it would
+ * complete after A.
+ */
+TEST_F(dev, raising_queue_depth_starts_waiting_requests)
+{
+	struct iocb cbs[2], *cbp;
+	struct io_event ev;
+	char buf[2][512];
+	io_context_t ctx = 0;
+
+	if (!strcmp(variant->mode, "inline"))
+		SKIP(return, "inline mode: io_submit does each request before the next");
+	ASSERT_EQ(0, io_setup(2, &ctx));
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "1"));
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 5000 * MSEC));
+	for (int i = 0; i < 2; i++) {
+		io_prep_pread(&cbs[i], self->fd, buf[i], 512, 0);
+		cbs[i].data = &cbs[i];
+	}
+	cbp = &cbs[0];
+	ASSERT_EQ(1, io_submit(ctx, 1, &cbp));
+	ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
+	cbp = &cbs[1];
+	ASSERT_EQ(1, io_submit(ctx, 1, &cbp));
+	ASSERT_EQ(0, aiodev_wait_in_flight(0, 2));
+	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "2"));
+	ASSERT_EQ(1, io_getevents(ctx, 1, 1, &ev, NULL));
+	EXPECT_EQ(&cbs[1], ev.data);
+	EXPECT_EQ(512, (long)ev.res);
+	ASSERT_EQ(1, io_getevents(ctx, 1, 1, &ev, NULL));
+	EXPECT_EQ(&cbs[0], ev.data);
+	EXPECT_EQ(512, (long)ev.res);
+	io_destroy(ctx);
 }
 
 /* Bandwidth is shared: 2 x 2 MiB at 16 MiB/s take 250 ms whatever the depth. */
