@@ -77,6 +77,17 @@ static int aiodev_write_fd(int fd, const char *val)
 	return ret;
 }
 
+int aiodev_getevents(io_context_t ctx, long min, long nr,
+		     struct io_event *events)
+{
+	int ret;
+
+	do
+		ret = io_getevents(ctx, min, nr, events, NULL);
+	while (ret == -EINTR);
+	return ret;
+}
+
 int aiodev_write_file(const char *path, const char *val)
 {
 	return aiodev_write_fd(open(path, O_WRONLY), val);
@@ -288,9 +299,7 @@ static int aiodev_run_aio(int fd, struct aiodev_op *ops, int n, int depth,
 			next++;
 			inflight++;
 		}
-		ret = io_getevents(ctx, 1, depth, events, NULL);
-		if (ret == -EINTR)	/* see aiodev_run_ops() in lib.h */
-			continue;
+		ret = aiodev_getevents(ctx, 1, depth, events);
 		if (ret < 0)
 			goto out_destroy;
 		for (int e = 0; e < ret; e++) {

@@ -42,6 +42,15 @@ int aiodev_nr_devices(void);
  */
 void *aiodev_map_bad_second_page(size_t page);
 
+struct io_context;
+struct io_event;
+/*
+ * io_getevents(), waited again while interrupted (-EINTR: see
+ * aiodev_run_ops()); the number of events, or -errno.
+ */
+int aiodev_getevents(struct io_context *ctx, long min, long nr,
+		     struct io_event *events);
+
 /* Write a string to a file (sysfs, debugfs); 0, or -errno. */
 int aiodev_write_file(const char *path, const char *val);
 /*

@@ -675,16 +675,20 @@ static void check_teardown(struct __test_metadata *_metadata, int fd,
 		pause();
 		_exit(0);
 	}
+	close(ready[1]);	/* a child that fails is EOF, not a hang */
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, kill(pid, sig ?: SIGTERM));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	EXPECT_EQ(0, aiodev_wait_idle(0));
-	if (cancel)
-		EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
 	check_integrity(_metadata, fd, AIODEV_CMD, 8, 8, 9);
+	/*
+	 * Counted once the CQE is posted: by now, the 8 reads of the
+	 * integrity check, and no cancelled command finished by the device.
+	 */
+	if (cancel)
+		EXPECT_EQ(8, aiodev_get(0, "stats/reads"));
 	close(ready[0]);
-	close(ready[1]);
 	free(buf);
 }
 
