@@ -127,7 +127,6 @@ int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait)
 	if (!rq->bvec)
 		return nowait ? -EAGAIN : -ENOMEM;
 	rq->release = aiodev_extract_holds_pages(iter);
-	rq->dirty = !rq->write && user_backed_iter(iter);
 
 	iter->nofault = nowait;
 	while (got < rq->len && rq->nr_bvec < max) {
@@ -185,6 +184,8 @@ ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
 				       bv->bv_len);
 		data += bv->bv_len;
 	}
+	/* Only pages the device wrote are dirtied when released. */
+	rq->dirty = !rq->write;
 	return rq->len;
 }
 
