@@ -374,6 +374,14 @@ static void aiodev_arm(struct list_head *started)
 		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
 }
 
+/* A slot may be free: tell poll() (see aiodev_poll()). */
+static void aiodev_wake_pollers(struct aiodev *ad)
+{
+	if (wq_has_sleeper(&ad->poll_wait))
+		wake_up_poll(&ad->poll_wait,
+			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+}
+
 /* A request leaves its slot: start the next, tell poll() there is room. */
 static void aiodev_release_slot(struct aiodev *ad)
 {
@@ -384,9 +392,7 @@ static void aiodev_release_slot(struct aiodev *ad)
 	aiodev_start_waiting(ad, &started);
 	spin_unlock_bh(&ad->lock);
 	aiodev_arm(&started);
-	if (wq_has_sleeper(&ad->poll_wait))
-		wake_up_poll(&ad->poll_wait,
-			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+	aiodev_wake_pollers(ad);
 }
 
 /**
@@ -412,7 +418,7 @@ bool aiodev_cancel(struct aiodev_rq *rq)
  * @ad: the device
  *
  * For a change of queue_depth; completions start waiting requests
- * themselves.
+ * themselves.  Slots left free wake poll().
  */
 void aiodev_dispatch(struct aiodev *ad)
 {
@@ -422,6 +428,7 @@ void aiodev_dispatch(struct aiodev *ad)
 	aiodev_start_waiting(ad, &started);
 	spin_unlock_bh(&ad->lock);
 	aiodev_arm(&started);
+	aiodev_wake_pollers(ad);
 }
 
 /* Count a completed request: @ret is what its submitter is told. */

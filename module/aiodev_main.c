@@ -90,7 +90,7 @@ static __poll_t aiodev_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &ad->poll_wait, wait);
 	/*
 	 * Our entry on @ad->poll_wait before the look at the queue: pairs
-	 * with the barrier in wq_has_sleeper() in aiodev_release_slot(), so
+	 * with the barrier in wq_has_sleeper() in aiodev_wake_pollers(), so
 	 * either we see the freed slot or it sees us and wakes us.
 	 */
 	smp_mb();

@@ -507,6 +507,30 @@ TEST_F(dev, stats_add_up_when_idle)
 }
 
 /* Holds the device's only slot with a blocking read until it completes. */
+/*
+ * Wait (10 s at most) until task @pid (a process or a thread) is in @state
+ * ('S' asleep, 'D' asleep uninterruptibly, as a killable wait shows): 0,
+ * or -1.
+ */
+static int wait_for_state(pid_t pid, char state)
+{
+	char path[64], stat[256], *s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (!f)
+			return -1;
+		s = fgets(stat, sizeof(stat), f) ? strrchr(stat, ')') : NULL;
+		fclose(f);
+		if (s && s[1] == ' ' && s[2] == state)
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
 static void *slot_holder(void *p)
 {
 	int fd = *(int *)p;
@@ -575,6 +599,41 @@ TEST_F(dev, o_nonblock_and_poll_follow_the_queue)
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(512, pread(nb, buf, sizeof(buf), 0));
 	close(ep);
+	close(nb);
+}
+
+struct raiser_arg {
+	pid_t tid;
+	int ret;
+};
+
+/* Once the test's thread sleeps in poll(), give the device a second slot. */
+static void *raise_queue_depth(void *p)
+{
+	struct raiser_arg *arg = p;
+
+	arg->ret = wait_for_state(arg->tid, 'S') ?:
+		   aiodev_set(0, "queue_depth", "2");
+	return NULL;
+}
+
+/* A deeper queue wakes poll(): the slot holder is still in service. */
+TEST_F(dev, raising_queue_depth_wakes_poll)
+{
+	int nb = aiodev_open(0, O_RDWR | O_NONBLOCK);
+	struct pollfd pfd = { .fd = nb, .events = POLLOUT };
+	struct raiser_arg arg = { .tid = gettid() };
+	pthread_t t, r;
+
+	ASSERT_LE(0, nb);
+	hold_the_slot(_metadata, &self->fd, &t);
+	ASSERT_EQ(0, pthread_create(&r, NULL, raise_queue_depth, &arg));
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	EXPECT_EQ(1, aiodev_get(0, "stats/in_flight"));
+	ASSERT_EQ(0, pthread_join(r, NULL));
+	EXPECT_EQ(0, arg.ret);
+	ASSERT_EQ(0, pthread_join(t, NULL));
 	close(nb);
 }
 
@@ -788,29 +847,6 @@ TEST_F(dev, teardown_with_requests_in_flight)
 }
 
 /*
- * Wait (10 s at most) until @pid sleeps uninterruptibly ('D', as a killable
- * wait shows): 0, or -1.
- */
-static int wait_for_sleep_in_read(pid_t pid)
-{
-	char path[64], stat[256], *state;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	for (int i = 0; i < 2000; i++) {
-		FILE *f = fopen(path, "r");
-
-		if (!f)
-			return -1;
-		state = fgets(stat, sizeof(stat), f) ? strrchr(stat, ')') : NULL;
-		fclose(f);
-		if (state && state[1] == ' ' && state[2] == 'D')
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
-
-/*
  * A child with aio and io_uring requests in flight (not in inline mode,
  * where they complete in the submitter) and blocked in a read, exits
  * (@sig 0) or is killed by @sig.  The device drains and works on; on the
@@ -846,7 +882,7 @@ static void check_child_death(struct __test_metadata *_metadata, int fd,
 	close(ready[0]);
 	if (sig) {
 		/* Its requests in flight, and the child asleep in its read. */
-		ASSERT_EQ(0, wait_for_sleep_in_read(pid));
+		ASSERT_EQ(0, wait_for_state(pid, 'D'));
 		ASSERT_EQ(0, kill(pid, sig));
 	}
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
