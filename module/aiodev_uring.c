@@ -132,8 +132,12 @@ static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
 
 	aiodev_release_pages(rq);
 	aiodev_account(rq, ret);
-	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
+	/*
+	 * Put before the done: the done may drop the last reference to the
+	 * file, and so to the module; the request must not outlive it.
+	 */
 	aiodev_rq_put(rq);
+	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
 }
 
 AIODEV_URING_TASK_WORK(aiodev_uring_task_work, aiodev_uring_finish)
@@ -200,8 +204,9 @@ static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
 
 	if (aiodev_cancel(rq)) {
-		aiodev_uring_cmd_done(ioucmd, -ECANCELED, issue_flags);
+		aiodev_account(rq, -ECANCELED);
 		aiodev_rq_put(rq);
+		aiodev_uring_cmd_done(ioucmd, -ECANCELED, issue_flags);
 	}
 	return 0;
 }

@@ -633,7 +633,10 @@ TEST_F(cmd, exec_cancels_commands_in_flight)
 		SKIP(return, "kernel without cancelable uring_cmd (6.7+)");
 	/* Long enough for a slow exec: cancelled commands end at once. */
 	EXPECT_EQ(16, child_submits(_metadata, self, true, 5000 * MSEC));
-	EXPECT_EQ(0, aiodev_get(0, "stats/reads"));
+	/* Counted as failed reads, as a blocking read that is killed is. */
+	EXPECT_EQ(16, aiodev_get(0, "stats/reads"));
+	EXPECT_EQ(16, aiodev_get(0, "stats/read_errors"));
+	EXPECT_EQ(0, aiodev_get(0, "stats/read_bytes"));
 	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
 }
 
@@ -683,11 +686,14 @@ static void check_teardown(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
 	check_integrity(_metadata, fd, AIODEV_CMD, 8, 8, 9);
 	/*
-	 * Counted once the CQE is posted: by now, the 8 reads of the
-	 * integrity check, and no cancelled command finished by the device.
+	 * Counted before the CQE is posted: by now, the 16 cancelled reads
+	 * as errors and the 8 of the integrity check.  A command the device
+	 * finished before the ring exit would be a read without an error.
 	 */
-	if (cancel)
-		EXPECT_EQ(8, aiodev_get(0, "stats/reads"));
+	if (cancel) {
+		EXPECT_EQ(24, aiodev_get(0, "stats/reads"));
+		EXPECT_EQ(16, aiodev_get(0, "stats/read_errors"));
+	}
 	close(ready[0]);
 	free(buf);
 }
