@@ -7,9 +7,9 @@
  * sqe->cmd_op one of AIODEV_URING_CMD_* and a struct aiodev_uring_cmd in the
  * SQE's command area.
  *
- * The ring must be created with IORING_SETUP_SQE128.  The command needs 24
- * bytes plus room to grow, more than the 16-byte command area of a normal
- * SQE, and Linux 6.1 gives a driver only that area (not the rest of the
+ * The ring must be created with IORING_SETUP_SQE128.  The command takes 40
+ * bytes (24 of fields, 16 reserved to grow), more than the 16-byte command
+ * area of a normal SQE, and Linux 6.1 gives a driver only that area (not the rest of the
  * SQE).  A command on a ring with 64-byte SQEs completes with -EOPNOTSUPP.
  *
  * Results, in cqe->res: READ and WRITE give the bytes moved (short at the
