@@ -109,7 +109,8 @@ static int aiodev_uring_import(struct aiodev_rq *rq,
 /*
  * The data transfer at completion, in the submitting task: bytes moved, or
  * the error.  A task that is exiting, or io_uring's fallback worker running
- * task work for it, has no user memory left to copy to.
+ * task work for it, has no user memory left to copy to (registered
+ * buffers are the ring's, in any task).
  */
 static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
 {
@@ -119,7 +120,8 @@ static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
 		return 0;
 	if (rq->nr_bvec)	/* pinned at issue: any task may copy */
 		return aiodev_copy_pages(rq);
-	if (current->flags & (PF_EXITING | PF_KTHREAD))
+	if (user_backed_iter(&rq->iter) &&
+	    (current->flags & (PF_EXITING | PF_KTHREAD)))
 		return -ECANCELED;
 	return aiodev_copy(rq, &rq->iter);
 }

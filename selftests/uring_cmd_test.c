@@ -557,7 +557,9 @@ TEST_F(cmd, async_cancel_cannot_take_a_command_from_the_driver)
 }
 
 /* Submits @n reads on @ring and returns with them in flight. */
-static int submit_reads(struct io_uring *ring, int fd, int n, char *buf)
+/* @n reads of a page each; with @fixed, into the ring's buffer 0. */
+static int submit_reads(struct io_uring *ring, int fd, int n, char *buf,
+			bool fixed)
 {
 	for (int i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -566,22 +568,23 @@ static int submit_reads(struct io_uring *ring, int fd, int n, char *buf)
 			return -1;
 		aiodev_prep_cmd(sqe, fd, AIODEV_URING_CMD_READ, buf + i * 4096,
 				4096, i * 4096);
+		if (fixed)
+			sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 		io_uring_sqe_set_data64(sqe, i);
 	}
 	return io_uring_submit(ring) == n ? 0 : -1;
 }
 
 /*
- * A child submits 16 commands on the parent's ring (its task owns them),
- * then exits (@exec false) or execs (@exec true).  Every command gets
- * exactly one CQE: a full read, or -ECANCELED.  Returns how many were
- * cancelled.
+ * A child submits 16 reads into @buf (16 pages; with @fixed, the ring's
+ * registered buffer 0) on the parent's ring (its task owns them), then
+ * exits (@exec false) or execs (@exec true).  Every command gets exactly
+ * one CQE: a full read, or -ECANCELED.  Returns how many were cancelled.
  */
 static int child_submits(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(cmd) *self, bool exec,
-			 unsigned long long latency)
+			 unsigned long long latency, char *buf, bool fixed)
 {
-	char *buf = calloc(16, 4096);
 	struct io_uring_cqe *cqe;
 	int cancelled = 0, seen = 0, status;
 	pid_t pid;
@@ -591,7 +594,7 @@ static int child_submits(struct __test_metadata *_metadata,
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (submit_reads(&self->ring, self->fd, 16, buf))
+		if (submit_reads(&self->ring, self->fd, 16, buf, fixed))
 			_exit(1);
 		if (exec) {
 			execl("/bin/true", "true", NULL);
@@ -611,15 +614,45 @@ static int child_submits(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(0xffff, seen);
 	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
-	free(buf);
 	return cancelled;
 }
 
 /* The submitter exits: its commands complete (or fail) exactly once. */
 TEST_F(cmd, task_exit_completes_each_command_once)
 {
-	child_submits(_metadata, self, false, 100 * MSEC);
+	char buf[16 * 4096];
+
+	child_submits(_metadata, self, false, 100 * MSEC, buf, false);
 	EXPECT_EQ(0, aiodev_get(0, "stats/in_flight"));
+}
+
+/*
+ * A registered buffer is the ring's, not its submitter's: a command the
+ * device finishes after its submitter has begun to exit still fills it.
+ * On 6.1, which cancels nothing, every command does.
+ */
+TEST_F(cmd, registered_buffers_are_filled_after_the_submitter_exits)
+{
+	const size_t len = 16 * 4096;
+	char *buf = aligned_alloc(4096, len), *dev = malloc(len);
+	struct iovec iov = { buf, len };
+	int cancelled, filled = 0;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, dev);
+	aiodev_pattern_fill(dev, len, 0, 33);
+	ASSERT_EQ(len, pwrite(self->fd, dev, len, 0));
+	memset(buf, 0, len);
+	ASSERT_EQ(0, io_uring_register_buffers(&self->ring, &iov, 1));
+	cancelled = child_submits(_metadata, self, false, 100 * MSEC, buf, true);
+	for (int i = 0; i < 16; i++)
+		filled += !memcmp(buf + i * 4096, dev + i * 4096, 4096);
+	EXPECT_EQ(16 - cancelled, filled);
+	if (!(self->info.features & AIODEV_FEAT_CANCEL))
+		EXPECT_EQ(16, filled);
+	ASSERT_EQ(0, io_uring_unregister_buffers(&self->ring));
+	free(buf);
+	free(dev);
 }
 
 /*
@@ -629,10 +662,13 @@ TEST_F(cmd, task_exit_completes_each_command_once)
  */
 TEST_F(cmd, exec_cancels_commands_in_flight)
 {
+	char buf[16 * 4096];
+
 	if (!(self->info.features & AIODEV_FEAT_CANCEL))
 		SKIP(return, "kernel without cancelable uring_cmd (6.7+)");
 	/* Long enough for a slow exec: cancelled commands end at once. */
-	EXPECT_EQ(16, child_submits(_metadata, self, true, 5000 * MSEC));
+	EXPECT_EQ(16, child_submits(_metadata, self, true, 5000 * MSEC, buf,
+				    false));
 	/* Counted as failed reads, as a blocking read that is killed is. */
 	EXPECT_EQ(16, aiodev_get(0, "stats/reads"));
 	EXPECT_EQ(16, aiodev_get(0, "stats/read_errors"));
@@ -669,7 +705,7 @@ static void check_teardown(struct __test_metadata *_metadata, int fd,
 		struct io_uring ring;
 
 		if (io_uring_queue_init(16, &ring, flags) ||
-		    submit_reads(&ring, fd, 16, buf))
+		    submit_reads(&ring, fd, 16, buf, false))
 			_exit(1);
 		if (!sig)
 			io_uring_queue_exit(&ring);
