@@ -72,8 +72,15 @@ struct aiobench_pass {
 	enum aiobench_rw rw;
 	uint64_t ops;		/* I/Os to issue, 0: until the deadline */
 	uint64_t deadline;	/* ns, 0: none */
-	bool timed;		/* counts in the results */
+	bool timed;		/* counts in the results; Ctrl-C ends it */
+	bool check;		/* --verify's read-back */
 };
+
+/*
+ * --verify's patterns: the fill pass writes one, the timed pass another,
+ * so a write that is lost shows in the read-back.
+ */
+#define AIOBENCH_FILL_SEED(seed)	(~(seed))
 
 static void aiobench_prepare(struct aiobench_job *job,
 			     const struct aiobench_pass *pass,
@@ -102,13 +109,45 @@ static void aiobench_prepare(struct aiobench_job *job,
 	if (!o->verify)
 		return;
 	if (s->write)
-		aiobench_fill(s->buf, o->bs, s->offset, o->seed);
+		aiobench_fill(s->buf, o->bs, s->offset,
+			      pass->timed ? o->seed : AIOBENCH_FILL_SEED(o->seed));
 	else	/* a read that moves nothing must not pass for a good one */
 		memset(s->buf, 0xa5, o->bs);
 }
 
-/* Set while a timed pass runs; off for --verify's fill and check passes. */
-static __thread bool aiobench_timed;
+/* The pass this thread's job runs. */
+static __thread const struct aiobench_pass *aiobench_pass_now;
+
+/*
+ * --verify, for a completed I/O.  A read in the timed pass expects the
+ * fill's pattern or, with --rw mixed, either pattern, torn anyhow (it may
+ * race a write of its block); the check pass expects the timed pass's
+ * pattern in the blocks it wrote, the fill's elsewhere.
+ */
+static void aiobench_verify(struct aiobench_job *job,
+			    const struct aiobench_slot *s)
+{
+	const struct aiobench_opts *o = job->opts;
+	const struct aiobench_pass *pass = aiobench_pass_now;
+	unsigned int fill = AIOBENCH_FILL_SEED(o->seed);
+	uint64_t blk = (s->offset - job->base) / o->bs;
+	uint64_t bit = 1ull << (blk % 64);
+	bool ok;
+
+	if (s->write) {
+		if (pass->timed)
+			job->written[blk / 64] |= bit;
+		return;
+	}
+	if (pass->check)
+		ok = aiobench_check(s->buf, o->bs, s->offset,
+				    job->written[blk / 64] & bit ? o->seed : fill);
+	else if (pass->rw == AIOBENCH_MIXED)
+		ok = aiobench_check_either(s->buf, o->bs, s->offset, fill, o->seed);
+	else
+		ok = aiobench_check(s->buf, o->bs, s->offset, fill);
+	job->mismatches += !ok;
+}
 
 void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 {
@@ -133,9 +172,9 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 				 op, s->offset, res, o->bs);
 		return;
 	}
-	if (!s->write && o->verify && !aiobench_check(s->buf, o->bs, s->offset, o->seed))
-		job->mismatches++;
-	if (!aiobench_timed)
+	if (o->verify)
+		aiobench_verify(job, s);
+	if (!aiobench_pass_now->timed)
 		return;
 	aiobench_hist_add(&job->hist, aiobench_now_ns() - s->start_ns);
 	if (s->write)
@@ -149,7 +188,7 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 static bool aiobench_more(const struct aiobench_job *job,
 			  const struct aiobench_pass *pass, uint64_t issued)
 {
-	return !job->error && !aiobench_stop &&
+	return !job->error && !(pass->timed && aiobench_stop) &&
 	       (!pass->ops || issued < pass->ops) &&
 	       (!pass->deadline || aiobench_now_ns() < pass->deadline);
 }
@@ -176,7 +215,7 @@ static void aiobench_run_pass(struct aiobench_job *job,
 	const char *what;
 	int ret;
 
-	aiobench_timed = pass->timed;
+	aiobench_pass_now = pass;
 	job->next_offset = 0;
 	for (;;) {
 		bool more = aiobench_more(job, pass, issued);
@@ -227,6 +266,9 @@ fail:
 		snprintf(job->error_msg, sizeof(job->error_msg), "%s %s: %s",
 			 e->name, what, strerror(-ret));
 	}
+	/* The kernel may still fill the buffers: wait for what it has. */
+	while (job->inflight > job->queued && !e->reap(job, 1))
+		;
 }
 
 static struct aiobench_opts aiobench_default_opts(void)
@@ -305,7 +347,7 @@ static void *aiobench_job_main(void *arg)
 	pthread_barrier_wait(job->barrier);
 	if (o->verify && !job->error && writes)
 		aiobench_run_pass(job, &(struct aiobench_pass){
-			.rw = AIOBENCH_READ, .ops = blocks });
+			.rw = AIOBENCH_READ, .ops = blocks, .check = true });
 	return NULL;
 }
 
@@ -405,7 +447,10 @@ static int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r
 		aiobench_hist_init(&job->hist);
 		job->slots = calloc(o->qd, sizeof(*job->slots));
 		job->free_slots = calloc(o->qd, sizeof(*job->free_slots));
-		if (!job->slots || !job->free_slots)
+		if (o->verify)
+			job->written = calloc((job->span / o->bs + 63) / 64,
+					      sizeof(*job->written));
+		if (!job->slots || !job->free_slots || (o->verify && !job->written))
 			aiobench_die("out of memory");
 		for (unsigned int i = 0; i < o->qd; i++) {
 			if (posix_memalign(&job->slots[i].buf, 4096, o->bs))
@@ -492,6 +537,7 @@ out_jobs:
 			free(jobs[j].slots[i].buf);
 		free(jobs[j].slots);
 		free(jobs[j].free_slots);
+		free(jobs[j].written);
 	}
 out_close:
 	close(fd);
@@ -592,7 +638,7 @@ static void aiobench_print(const struct aiobench_result *r)
 	       aiobench_iops(r), aiobench_mibs(r), lat[0], lat[1], lat[2], lat[3],
 	       lat[4], r->usr_ns_per_io, r->sys_ns_per_io);
 	if (o->verify)
-		printf("verify: %" PRIu64 " mismatched blocks\n", r->mismatches);
+		printf("verify: %" PRIu64 " mismatched reads\n", r->mismatches);
 }
 
 /* @s as a JSON string: quoted, with quotes, backslashes and controls escaped. */
@@ -691,13 +737,14 @@ static const char aiobench_usage[] =
 "  -j, --jobs N           threads, each with its own engine (default 1)\n"
 "      --threads N        the same as --jobs\n"
 "  -t, --runtime SEC      run this long (default 3)\n"
-"  -n, --ops N            or this many I/Os per job\n"
+"  -n, --ops N            or this many I/Os per job (then --runtime is unused)\n"
 "      --offset SIZE      start of the range used (default 0)\n"
 "      --size SIZE        length of the range (default: to the end of FILE)\n"
 "      --seed N           random offsets and --verify pattern (default 1)\n"
-"      --verify           write a pattern, check what is read: the range is\n"
-"                         filled before the run and, if it writes, read back\n"
-"                         after; mismatched blocks are counted\n"
+"      --verify           check what is read: the range is filled with one\n"
+"                         pattern before the run, the run writes another,\n"
+"                         and if it writes, the range is read back after\n"
+"                         (a lost write shows); mismatched reads are counted\n"
 "      --direct           open with O_DIRECT (--bs, --offset: multiples of 512)\n"
 "io_uring (uring, uring-cmd):\n"
 "      --fixed-bufs       registered buffers\n"
@@ -721,8 +768,12 @@ static const char aiobench_usage[] =
 "      --out DIR          where sweep.csv, sweep.json and the plots go\n"
 "                         (default aiobench-sweep)\n"
 "\n"
-"Exit status: 0 done, 1 an I/O failed or --verify found mismatches, 2 bad\n"
-"usage or setup.  Absolute numbers in a VM under emulation (TCG) are not\n"
+"Numbers are decimal (or hexadecimal after 0x).  Ctrl-C ends the timed run\n"
+"(--verify's fill and read-back still complete); in compare and sweep it also\n"
+"skips the runs left.\n"
+"Exit status: 0 done, 1 an I/O failed, --verify found mismatches, or compare\n"
+"or sweep was interrupted, 2 bad usage or setup (or no compared engine could\n"
+"run).  Absolute numbers in a VM under emulation (TCG) are not\n"
 "those of hardware: compare ratios measured in one run.\n";
 
 struct aiobench_cli {
@@ -922,7 +973,7 @@ static int aiobench_verdict(const struct aiobench_result *r, const char *name)
 	}
 	if (r->mismatches) {
 		fprintf(stderr, "aiobench: %s: %s: --verify found %" PRIu64
-			" mismatched blocks\n", r->opts.file, name, r->mismatches);
+			" mismatched reads\n", r->opts.file, name, r->mismatches);
 		return 1;
 	}
 	return 0;
@@ -1053,7 +1104,7 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 	struct aiodev_info info;
 	bool aiodev = aiobench_query(base->file, &info);
 	char *names[16];
-	int n = aiobench_split(list, names, 16), done = 0, status = 0;
+	int n = aiobench_split(list, names, 16), done = 0, usable = 0, status = 0;
 	double sync_iops = 0;
 
 	for (int i = 0; i < n; i++)
@@ -1069,7 +1120,7 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 	} else {
 		printf("[");
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !aiobench_stop; i++) {
 		struct aiobench_opts o = aiobench_variant_opts(base, variants[i], base->qd);
 		struct aiobench_result *r = &results[done];
 		double ideal = aiodev ? aiobench_ideal(&info, o.jobs * o.qd, o.bs) : 0;
@@ -1081,8 +1132,10 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 			fprintf(stderr, "running %s...\r", variants[i]->name);
 		aiobench_run(&o, r);
 		ran[done++] = variants[i];
-		if (!r->setup_error)	/* n/a below: this engine cannot work here */
+		if (!r->setup_error) {	/* n/a below: this engine cannot work here */
 			status |= aiobench_verdict(r, variants[i]->name);
+			usable++;
+		}
 		if (!sync_iops && variants[i]->engine == AIOBENCH_SYNC && !variants[i]->threads)
 			sync_iops = aiobench_iops(r);
 		if (base->json) {
@@ -1109,6 +1162,16 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 	if (cli->out)
 		aiobench_compare_json(cli->out, ran, results, done,
 				      aiodev ? &info : NULL);
+	if (aiobench_stop) {
+		fprintf(stderr, "aiobench: compare: interrupted after %d of %d engines\n",
+			done, n);
+		status |= 1;
+	}
+	if (done && !usable) {
+		fprintf(stderr, "aiobench: compare: no engine could run on %s\n",
+			base->file);
+		status = 2;
+	}
 	if (base->json) {
 		printf("]\n");
 		return status;
@@ -1225,7 +1288,7 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 	fprintf(csv, "latency_ns,engine,depth,iops,mib_s,lat_mean_ns,lat_p50_ns,lat_p99_ns,ideal_iops\n");
 	fprintf(json, "[");
 
-	for (int l = 0; l < nl; l++) {
+	for (int l = 0; l < nl && !aiobench_stop; l++) {
 		uint64_t lat = lats[l];
 		char val[24];
 		FILE *dat;
@@ -1245,12 +1308,12 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 		for (int e = 0; e < ne; e++)
 			fprintf(dat, " %s", variants[e]->name);
 		fputc('\n', dat);
-		for (int d = 0; d < nd; d++) {
+		for (int d = 0; d < nd && !aiobench_stop; d++) {
 			unsigned int depth = depths[d];
 			double ideal = aiobench_ideal(&info, depth, base->bs);
 
 			fprintf(dat, "%u %.1f", depth, ideal);
-			for (int e = 0; e < ne; e++) {
+			for (int e = 0; e < ne && !aiobench_stop; e++) {
 				const struct aiobench_variant *v = variants[e];
 				struct aiobench_opts o = aiobench_variant_opts(base, v, depth);
 				struct aiobench_result r;
@@ -1278,13 +1341,18 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 			fputc('\n', dat);
 		}
 		fclose(dat);
-		aiobench_plot(out, lat, ne);
+		if (!aiobench_stop)
+			aiobench_plot(out, lat, ne);
 	}
 	fprintf(json, "]\n");
 	fclose(json);
 	fclose(csv);
 	if (!base->quiet && isatty(2))
 		fputs("\r\033[K", stderr);
+	if (aiobench_stop) {
+		fprintf(stderr, "aiobench: sweep: interrupted; %s holds what ran\n", out);
+		return 1;
+	}
 	printf("aiobench sweep: %s/sweep.csv, %s/sweep.json, %s/sweep-LATENCY.svg\n",
 	       out, out, out);
 	return status;

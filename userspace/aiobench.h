@@ -128,7 +128,8 @@ struct aiobench_job {
 	uint64_t start_ns, end_ns;	/* of the timed pass; end_ns set atomically */
 	struct aiobench_hist hist;
 	uint64_t reads, writes, bytes;
-	uint64_t mismatches;		/* --verify */
+	uint64_t mismatches;		/* --verify: reads that did not match */
+	uint64_t *written;		/* --verify: blocks the timed pass wrote */
 	int error;			/* first error, -errno */
 	char error_msg[160];		/* what failed, and how */
 };
@@ -145,6 +146,12 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res);
 void aiobench_fill(void *buf, size_t len, uint64_t offset, unsigned int seed);
 bool aiobench_check(const void *buf, size_t len, uint64_t offset,
 		    unsigned int seed);
+/*
+ * Each byte is that of one pattern or the other: what a read racing a
+ * write of the other pattern may see, torn anywhere.
+ */
+bool aiobench_check_either(const void *buf, size_t len, uint64_t offset,
+			   unsigned int seed_a, unsigned int seed_b);
 
 /* Parse "4k", "1m", "512": bytes, or -1. */
 int64_t aiobench_parse_size(const char *s);

@@ -296,7 +296,18 @@ static int uring_queue(struct aiobench_job *job, unsigned int i)
 	struct aiobench_slot *s = &job->slots[i];
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
 	int fd = o->fixed_files ? 0 : job->fd;
+	int ret;
 
+	/*
+	 * The SQPOLL thread may post a CQE before it frees its SQE: a slot we
+	 * reaped can still be taken in the SQ ring.  Wait for the thread.
+	 */
+	while (!sqe && (p->ring.flags & IORING_SETUP_SQPOLL)) {
+		ret = io_uring_sqring_wait(&p->ring);
+		if (ret < 0)
+			return ret;
+		sqe = io_uring_get_sqe(&p->ring);
+	}
 	if (!sqe)
 		return -EBUSY;
 	if (p->cmd) {

@@ -100,6 +100,8 @@ int main(void)
 	ok(aiobench_parse_size("2M") == 2 << 20, "size 2M");
 	ok(aiobench_parse_size("1g") == 1 << 30, "size 1g");
 	ok(aiobench_parse_size("0x10") == 16, "size 0x10");
+	ok(aiobench_parse_size("010") == 10, "size 010 is decimal, not octal");
+	ok(aiobench_parse_size("09") == 9, "size 09 too");
 	ok(aiobench_parse_size("abc") == -1, "size abc is refused");
 	ok(aiobench_parse_size("") == -1, "an empty size is refused");
 	ok(aiobench_parse_size("-1") == -1, "a negative size is refused");
@@ -115,6 +117,23 @@ int main(void)
 		ok(!aiobench_check(buf, sizeof(buf), 8192, 8), "nor with another seed");
 		buf[100] ^= 1;
 		ok(!aiobench_check(buf, sizeof(buf), 8192, 7), "a flipped bit is found");
+	}
+	{
+		char a[4096], b[4096], torn[4096];
+
+		aiobench_fill(a, sizeof(a), 0, 1);
+		aiobench_fill(b, sizeof(b), 0, 2);
+		memcpy(torn, a, sizeof(torn));
+		memcpy(torn + 1001, b + 1001, 2000);	/* torn mid-word */
+		ok(aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+		   "either pattern, torn anywhere, checks");
+		ok(!aiobench_check(torn, sizeof(torn), 0, 1), "but not as one pattern");
+		torn[3000] ^= 0x10;
+		ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+		   "a byte of neither pattern is found");
+		memset(torn, 0, sizeof(torn));
+		ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+		   "zeros are neither");
 	}
 
 	printf("1..%d\n", n);

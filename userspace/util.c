@@ -12,14 +12,26 @@ int64_t aiobench_parse_size(const char *s)
 	int shift = 0;
 
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal (a leading 0 is not octal), or hexadecimal after 0x. */
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || end == s || *s == '-')
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
 	}
+	if (shift)
+		end++;
 	if (*end || v > (uint64_t)INT64_MAX >> shift)
 		return -1;
 	return (int64_t)(v << shift);
@@ -49,5 +61,21 @@ bool aiobench_check(const void *buf, size_t len, uint64_t offset,
 	for (size_t i = 0; i < len / 8; i++)
 		if (w[i] != aiobench_word(offset + i * 8, seed))
 			return false;
+	return true;
+}
+
+bool aiobench_check_either(const void *buf, size_t len, uint64_t offset,
+			   unsigned int seed_a, unsigned int seed_b)
+{
+	const uint64_t *w = buf;
+
+	for (size_t i = 0; i < len / 8; i++) {
+		uint64_t a = w[i] ^ aiobench_word(offset + i * 8, seed_a);
+		uint64_t b = w[i] ^ aiobench_word(offset + i * 8, seed_b);
+
+		for (int byte = 0; byte < 64; byte += 8)
+			if ((a >> byte & 0xff) && (b >> byte & 0xff))
+				return false;
+	}
 	return true;
 }
