@@ -30,8 +30,12 @@ static int aiodev_cmd(struct io_uring *ring, int fd, __u32 op, void *buf,
 	cmd->addr = (uintptr_t)buf;
 	cmd->len = len;
 	cmd->offset = offset;
-	io_uring_submit(ring);
-	io_uring_wait_cqe(ring, &cqe);
+	res = io_uring_submit(ring);
+	if (res < 0)
+		return res;
+	res = io_uring_wait_cqe(ring, &cqe);
+	if (res < 0)
+		return res;
 	res = cqe->res;			/* bytes moved, or -errno */
 	io_uring_cqe_seen(ring, cqe);
 	return res;
