@@ -734,7 +734,8 @@ static const char aiobench_usage[] =
 "      --mix PCT          reads in percent for --rw mixed (default 50)\n"
 "  -b, --bs SIZE          block size (default 4k; k, m, g suffixes)\n"
 "  -d, --qd N             I/Os in flight per job (default 32; 1 for sync, epoll)\n"
-"  -j, --jobs N           threads, each with its own engine (default 1)\n"
+"  -j, --jobs N           threads, each with its own engine (default 1;\n"
+"                         compare and sweep set it per engine)\n"
 "      --threads N        the same as --jobs\n"
 "  -t, --runtime SEC      run this long (default 3)\n"
 "  -n, --ops N            or this many I/Os per job (then --runtime is unused)\n"
@@ -782,6 +783,7 @@ struct aiobench_cli {
 	const char *depths;
 	const char *latencies;
 	const char *out;
+	bool jobs_given;	/* compare and sweep set jobs per engine */
 };
 
 static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
@@ -821,7 +823,7 @@ static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
 		{ }
 	};
 	struct aiobench_opts *o = &cli->opts;
-	bool qd_given = false;
+	bool qd_given = false, mix_given = false;
 	char *end;
 	int c;
 
@@ -839,6 +841,7 @@ static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
 			break;
 		case OPT_MIX:
 			o->mix = aiobench_number(optarg, "--mix", 0, 100);
+			mix_given = true;
 			break;
 		case 'b':
 			o->bs = aiobench_number(optarg, "--bs", 1, 64 << 20);
@@ -850,6 +853,7 @@ static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
 		case 'j':
 		case OPT_THREADS:
 			o->jobs = aiobench_number(optarg, "--jobs", 1, 1024);
+			cli->jobs_given = true;
 			break;
 		case 't':
 			errno = 0;
@@ -937,6 +941,8 @@ static void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)
 		aiobench_die("--batch-submit and --batch-complete need an asynchronous engine");
 	if (o->batch_submit > o->qd || o->batch_complete > o->qd)
 		aiobench_die("--batch-submit and --batch-complete cannot exceed --qd (%u)", o->qd);
+	if (mix_given && o->rw != AIOBENCH_MIXED)
+		aiobench_die("--mix needs --rw mixed");
 	if (o->verify && o->bs % 8)
 		aiobench_die("--verify needs --bs a multiple of 8");
 	if ((o->direct || o->iopoll) && (o->bs % 512 || o->offset % 512))
@@ -1107,6 +1113,8 @@ static int aiobench_cmd_compare(struct aiobench_cli *cli)
 	int n = aiobench_split(list, names, 16), done = 0, usable = 0, status = 0;
 	double sync_iops = 0;
 
+	if (cli->jobs_given)
+		aiobench_die("compare: each engine has its jobs (sync-threads: --qd threads); --jobs is for run");
 	for (int i = 0; i < n; i++)
 		variants[i] = aiobench_variant(names[i]);
 	if (!base->json) {
@@ -1264,6 +1272,8 @@ static int aiobench_cmd_sweep(struct aiobench_cli *cli)
 	int status = 0;
 	bool first = true;
 
+	if (cli->jobs_given)
+		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
 	if (!aiobench_query(base->file, &info))
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	for (int e = 0; e < ne; e++)
