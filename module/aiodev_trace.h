@@ -33,7 +33,10 @@ TRACE_EVENT(aiodev_submit,
 		      __entry->sync ? " sync" : "", __entry->pos, __entry->len)
 );
 
-/* A request takes a slot; the device will take @service_ns on it. */
+/*
+ * A request takes a slot, with the service time the device drew for it
+ * (latency_ns spread by jitter; a bandwidth limit may add to it).
+ */
 TRACE_EVENT(aiodev_start,
 	    TP_PROTO(const struct aiodev_rq *rq, u64 service_ns),
 	    TP_ARGS(rq, service_ns),
