@@ -90,7 +90,7 @@ int aiodev_getevents(io_context_t ctx, long min, long nr,
 
 int aiodev_write_file(const char *path, const char *val)
 {
-	return aiodev_write_fd(open(path, O_WRONLY), val);
+	return aiodev_write_fd(open(path, O_WRONLY | O_TRUNC), val);
 }
 
 int aiodev_set(int index, const char *attr, const char *fmt, ...)

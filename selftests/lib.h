@@ -51,7 +51,10 @@ struct io_event;
 int aiodev_getevents(struct io_context *ctx, long min, long nr,
 		     struct io_event *events);
 
-/* Write a string to a file (sysfs, debugfs); 0, or -errno. */
+/*
+ * Write a string to a file (sysfs, debugfs, tracefs), opened as the
+ * shell's > does (O_TRUNC: tracefs's trace is cleared); 0, or -errno.
+ */
 int aiodev_write_file(const char *path, const char *val);
 /*
  * Write a value to /sys/class/aiodev/aiodevN/ATTR (printf-style); 0, or

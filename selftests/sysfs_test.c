@@ -205,18 +205,13 @@ static const char *tracefs(void)
 	return NULL;
 }
 
+/* Write @val to the tracefs file @name in @dir; 0, or -errno. */
 static int write_file(const char *dir, const char *name, const char *val)
 {
 	char path[256];
-	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
-	close(fd);
-	return ret;
+	return aiodev_write_file(path, val);
 }
 
 FIXTURE(trace) {
