@@ -506,7 +506,6 @@ TEST_F(dev, stats_add_up_when_idle)
 	EXPECT_EQ(22, total);
 }
 
-/* Holds the device's only slot with a blocking read until it completes. */
 /*
  * Wait (10 s at most) until task @pid (a process or a thread) is in @state
  * ('S' asleep, 'D' asleep uninterruptibly, as a killable wait shows): 0,
@@ -531,6 +530,7 @@ static int wait_for_state(pid_t pid, char state)
 	return -1;
 }
 
+/* Holds the device's only slot with a blocking read until it completes. */
 static void *slot_holder(void *p)
 {
 	int fd = *(int *)p;
