@@ -229,6 +229,7 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	const struct aiodev_uring_cmd *cmd;
 	struct aiodev_rq *rq;
 	u64 addr, offset;
+	fmode_t need;
 	u32 len;
 	int ret;
 
@@ -236,15 +237,29 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	if (issue_flags & IO_URING_F_CANCEL)
 		return aiodev_uring_cancel(ioucmd, issue_flags);
 #endif
+	/*
+	 * The file's access mode, as read(2) and write(2) check it: the VFS
+	 * does not check it on the way to ->uring_cmd().  First, so that a
+	 * refused command does nothing at all.
+	 */
 	switch (ioucmd->cmd_op) {
 	case AIODEV_URING_CMD_READ:
+		need = FMODE_READ;
+		break;
 	case AIODEV_URING_CMD_WRITE:
-	case AIODEV_URING_CMD_NOP:
-	case AIODEV_URING_CMD_QUERY:
+		need = FMODE_WRITE;
+		break;
+	case AIODEV_URING_CMD_NOP:	/* takes the device's time: either */
+		need = FMODE_READ | FMODE_WRITE;
+		break;
+	case AIODEV_URING_CMD_QUERY:	/* what sysfs shows: any open file */
+		need = 0;
 		break;
 	default:
 		return -ENOTTY;
 	}
+	if (need && !(ioucmd->file->f_mode & need))
+		return -EBADF;
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EOPNOTSUPP;
 

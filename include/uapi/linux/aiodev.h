@@ -12,11 +12,22 @@
  * area of a normal SQE, and Linux 6.1 gives a driver only that area (not the rest of the
  * SQE).  A command on a ring with 64-byte SQEs completes with -EOPNOTSUPP.
  *
+ * Access: the file's open mode decides, as it does for read(2) and
+ * write(2) (which the VFS checks, and ->uring_cmd() does not pass through):
+ * READ needs a file opened for reading (O_RDONLY, O_RDWR), WRITE one opened
+ * for writing (O_WRONLY, O_RDWR), NOP either (it moves no data but takes
+ * the device's time), QUERY any open file (even one opened with access
+ * mode 3, for ioctls only: it reports what sysfs shows to anyone).  A
+ * command the mode does not allow completes with -EBADF before anything
+ * else: no data moves and no statistic counts it.  There is no exception
+ * for privileged tasks, as there is none for write(2).
+ *
  * Results, in cqe->res: READ and WRITE give the bytes moved (short at the
  * end of the device; a READ at or past the end gives 0, a WRITE there
  * -ENOSPC); NOP gives 0; QUERY gives the bytes of struct aiodev_info it
  * wrote.  Errors are negative errnos:
  *   -ENOTTY      unknown cmd_op
+ *   -EBADF       the file's access mode does not allow the command (above)
  *   -EINVAL      non-zero reserved field, unknown flag, a field that must be
  *                zero for this command is not, offset + len overflows, or
  *                len is over AIODEV_MAX_LEN
