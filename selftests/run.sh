@@ -25,9 +25,10 @@ declare -A params=(
 	[async_test]=""
 	[uring_cmd_test]=""
 	[fault_test]=""
+	[access_test]=""
 	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue"
 )
-progs=${*:-rw_test async_test uring_cmd_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
+progs=${*:-rw_test async_test uring_cmd_test access_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
 # settings' timeout is kselftest's bound on run.sh as a whole; a program
 # that hangs is stopped sooner, so the others still run.
 timeout=600
