@@ -183,7 +183,7 @@ bool aiodev_cancel(struct aiodev_rq *rq);
 ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter);
 int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait);
 ssize_t aiodev_copy_pages(struct aiodev_rq *rq);
-void aiodev_release_pages(struct aiodev_rq *rq);
+bool aiodev_release_pages(struct aiodev_rq *rq, bool may_sleep);
 void aiodev_account(struct aiodev_rq *rq, ssize_t ret);
 
 /* aiodev_uring.c */

@@ -26,9 +26,9 @@
  *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
  *    before 6.3), the data is copied into or out of them at completion, and
  *    ki_complete() reports the result.  Releasing pages the device wrote
- *    (dirtying them) may sleep, so the timer defers that to the workqueue,
- *    as it does the whole completion of a request of over 1 MiB (a long
- *    copy has no place in a softirq).
+ *    that are not dirty yet (dirtying them) may sleep, so the timer defers
+ *    that to the workqueue, as it does the whole completion of a request of
+ *    over 1 MiB (a long copy has no place in a softirq).
  *
  * The slot is released before the caller is told, so a caller that keeps
  * no more requests in flight than queue_depth always finds a free slot.
@@ -87,15 +87,38 @@ void aiodev_rq_put(struct aiodev_rq *rq)
 		wake_up_var(&ad->nr_rqs);
 }
 
-/* Drop what aiodev_take_pages() took. */
-void aiodev_release_pages(struct aiodev_rq *rq)
+/**
+ * aiodev_release_pages - drop what aiodev_take_pages() took
+ * @rq: the request
+ * @may_sleep: the caller may sleep
+ *
+ * Pages the device wrote must be marked dirty, which may sleep on a page's
+ * lock.  A folio that is dirty already needs nothing: it stays dirty until
+ * writeback cleans it, and writeback writes what it holds then, the data
+ * copied into it included.  So, as bio_check_pages_dirty() does for direct
+ * I/O, a caller that may not sleep releases the pages at once when every
+ * folio is dirty (anonymous memory, the usual buffer, always is), and hands
+ * the rest to a context that may sleep.
+ *
+ * Return: true when the pages are released; false, releasing nothing, when
+ * @may_sleep is false and a page the device wrote is clean.
+ */
+bool aiodev_release_pages(struct aiodev_rq *rq, bool may_sleep)
 {
+	bool dirty = rq->dirty;
 	unsigned int i;
 
+	if (rq->release && dirty && !may_sleep) {
+		for (i = 0; i < rq->nr_bvec; i++)
+			if (!folio_test_dirty(page_folio(rq->bvec[i].bv_page)))
+				return false;
+		dirty = false;
+	}
 	if (rq->release)
 		for (i = 0; i < rq->nr_bvec; i++)
-			aiodev_release_page(rq->bvec[i].bv_page, rq->dirty);
+			aiodev_release_page(rq->bvec[i].bv_page, dirty);
 	rq->nr_bvec = 0;
+	return true;
 }
 
 /**
@@ -155,7 +178,7 @@ int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait)
 		rq->len = got;
 		return 0;
 	}
-	aiodev_release_pages(rq);
+	aiodev_release_pages(rq, true);
 	kvfree(rq->bvec);
 	rq->bvec = NULL;
 	iov_iter_revert(iter, got);
@@ -454,7 +477,7 @@ static void aiodev_release_work(struct work_struct *work)
 {
 	struct aiodev_rq *rq = container_of(work, struct aiodev_rq, work);
 
-	aiodev_release_pages(rq);
+	aiodev_release_pages(rq, true);
 	aiodev_rq_put(rq);
 }
 
@@ -493,13 +516,11 @@ static void aiodev_complete(struct aiodev_rq *rq)
 	if (ret > 0)
 		rq->iocb->ki_pos += ret;
 	rq->iocb->ki_complete(rq->iocb, ret);
-	if (rq->dirty && rq->release && !in_task()) {
-		/* Dirtying a page may sleep on its lock. */
+	if (!aiodev_release_pages(rq, in_task())) {
 		INIT_WORK(&rq->work, aiodev_release_work);
 		queue_work(ad->wq, &rq->work);
 		return;
 	}
-	aiodev_release_pages(rq);
 	aiodev_rq_put(rq);
 }
 
@@ -610,7 +631,7 @@ static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
 		ret = aiodev_queue(rq, nowait);
 		if (!ret)
 			return -EIOCBQUEUED;
-		aiodev_release_pages(rq);
+		aiodev_release_pages(rq, true);
 		iov_iter_revert(iter, rq->len);
 	}
 	aiodev_rq_put(rq);

@@ -132,7 +132,7 @@ static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
 	ssize_t ret = aiodev_uring_transfer(rq);
 
-	aiodev_release_pages(rq);
+	aiodev_release_pages(rq, true);
 	aiodev_account(rq, ret);
 	/*
 	 * Put before the done: the done may drop the last reference to the
