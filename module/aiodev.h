@@ -181,7 +181,7 @@ ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
 		       bool nowait);
 bool aiodev_cancel(struct aiodev_rq *rq);
 ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter);
-int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait);
+int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter);
 ssize_t aiodev_copy_pages(struct aiodev_rq *rq);
 bool aiodev_release_pages(struct aiodev_rq *rq, bool may_sleep);
 void aiodev_account(struct aiodev_rq *rq, ssize_t ret);

@@ -126,32 +126,29 @@ bool aiodev_release_pages(struct aiodev_rq *rq, bool may_sleep)
  * @rq: the request; its data is then moved by aiodev_copy_pages(), in any
  *	context, and its pages dropped by aiodev_release_pages()
  * @iter: the user's buffer, advanced past what was taken
- * @nowait: do not fault pages in
  *
  * Fills @rq->bvec with one entry per page of the first @rq->len bytes of
- * @iter.  A bad address part way shortens the request.  With @nowait, pages
- * that are not present are not faulted in: the caller gets -EAGAIN and
- * retries from a context that may block.
+ * @iter, faulting in pages that are not present: even under IOCB_NOWAIT,
+ * as the block layer's direct I/O does, since a refusal that poll() cannot
+ * end would only send io_uring round its retries to its io-wq workers.  A
+ * bad address part way shortens the request.
  *
- * Return: 0, or -EAGAIN (@nowait), or the error taking the first page
- * (-EFAULT for a bad address); after an error @rq holds no pages.
+ * Return: 0, or the error taking the first page (-EFAULT for a bad
+ * address, -ENOMEM); after an error @rq holds no pages.
  */
-int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait)
+int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter)
 {
 	int max = iov_iter_npages_cap(iter, INT_MAX, rq->len);
-	bool nofault = iter->nofault;
 	struct page *pages[16];
 	size_t got = 0, off;
 	int i, err = -EFAULT;
 	ssize_t n;
 
-	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec), __GFP_NOWARN |
-				  (nowait ? GFP_NOWAIT : GFP_KERNEL));
+	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec), GFP_KERNEL);
 	if (!rq->bvec)
-		return nowait ? -EAGAIN : -ENOMEM;
+		return -ENOMEM;
 	rq->release = aiodev_extract_holds_pages(iter);
 
-	iter->nofault = nowait;
 	while (got < rq->len && rq->nr_bvec < max) {
 		n = aiodev_extract_pages(iter, pages, rq->len - got,
 					 min_t(int, ARRAY_SIZE(pages),
@@ -170,19 +167,14 @@ int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter, bool nowait)
 			off = 0;
 		}
 	}
-	iter->nofault = nofault;
 
-	if (got == rq->len)
-		return 0;
-	if (got && !nowait) {
+	if (got) {
 		rq->len = got;
 		return 0;
 	}
-	aiodev_release_pages(rq, true);
 	kvfree(rq->bvec);
 	rq->bvec = NULL;
-	iov_iter_revert(iter, got);
-	return nowait ? -EAGAIN : err;
+	return err;
 }
 
 /*
@@ -613,20 +605,11 @@ static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
 static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
 			       struct iov_iter *iter, bool nowait)
 {
-	/*
-	 * IOCB_NOWAIT (io_uring's first try, RWF_NOWAIT) refuses pages that
-	 * would have to be faulted in: the caller retries where it may block.
-	 * O_NONBLOCK only says not to wait for the device, as on a socket: a
-	 * page fault is not the device, and refusing it would refuse every
-	 * retry (io_uring sets IOCB_NOWAIT on its retries of such a file too).
-	 */
-	bool nofault = (iocb->ki_flags & IOCB_NOWAIT) &&
-		       !(iocb->ki_filp->f_flags & O_NONBLOCK);
 	int ret;
 
 	rq->kind = AIODEV_RQ_KIOCB;
 	rq->iocb = iocb;
-	ret = aiodev_take_pages(rq, iter, nofault);
+	ret = aiodev_take_pages(rq, iter);
 	if (!ret) {
 		ret = aiodev_queue(rq, nowait);
 		if (!ret)
@@ -658,11 +641,10 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 	if (pos >= ad->size)
 		return write ? -ENOSPC : 0;
 
-	rq = aiodev_rq_alloc(ad, nowait ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
-	if (!rq) {
-		ret = nowait ? -EAGAIN : -ENOMEM;
-		goto out;
-	}
+	/* NOWAIT refuses only what poll() can end: the wait for a slot. */
+	rq = aiodev_rq_alloc(ad, GFP_KERNEL);
+	if (!rq)
+		return -ENOMEM;
 	rq->write = write;
 	rq->pos = pos;
 	rq->len = min_t(u64, count, ad->size - pos);
@@ -671,7 +653,6 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 		ret = aiodev_rw_sync(rq, iocb, iter, nowait);
 	else
 		ret = aiodev_rw_async(rq, iocb, iter, nowait);
-out:
 	if (ret == -EAGAIN)
 		this_cpu_inc(ad->stats->eagain);
 	return ret;

@@ -329,9 +329,7 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		 * pages not present are faulted in, as the issue cannot be
 		 * retried (NVMe passthrough's nonblocking issue does the same).
 		 */
-		ret = aiodev_take_pages(rq, &rq->iter, nonblock);
-		if (ret == -EAGAIN)
-			ret = aiodev_take_pages(rq, &rq->iter, false);
+		ret = aiodev_take_pages(rq, &rq->iter);
 		if (ret)
 			goto out_put;
 	}

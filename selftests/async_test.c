@@ -665,11 +665,11 @@ TEST_F(dev, bad_buffer_part_way_is_short)
 }
 
 /*
- * O_NONBLOCK refuses only the wait for a slot: a buffer whose pages are not
- * in memory yet is faulted in, through aio and io_uring alike, or no retry
- * could ever succeed.
+ * O_NONBLOCK and RWF_NOWAIT refuse only the wait for a slot, what poll()
+ * can end: a buffer whose pages are not in memory yet is faulted in,
+ * through aio and io_uring alike, as the block layer's direct I/O does.
  */
-TEST_F(dev, o_nonblock_faults_buffers_in)
+TEST_F(dev, nowait_faults_buffers_in)
 {
 	static const enum aiodev_engine engines[] = { AIODEV_AIO, AIODEV_URING };
 	int nb = aiodev_open(0, O_RDWR | O_NONBLOCK);
@@ -677,62 +677,44 @@ TEST_F(dev, o_nonblock_faults_buffers_in)
 
 	ASSERT_LE(0, nb);
 	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
-		for (int write = 0; write < 2; write++) {
+		for (int i = 0; i < 4; i++) {
+			bool write = i & 1, rwf = i & 2;
 			/* Fresh anonymous memory: not one page present. */
 			void *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			struct aiodev_op op = { .buf = buf, .len = len,
-						.off = MIB, .write = write };
+						.off = MIB, .write = write,
+						.rw_flags = rwf ? RWF_NOWAIT : 0 };
 
 			ASSERT_NE(MAP_FAILED, buf);
-			ASSERT_EQ(0, aiodev_run_ops(engines[e], nb, &op, 1, 1, NULL));
+			ASSERT_EQ(0, aiodev_run_ops(engines[e], rwf ? self->fd : nb,
+						    &op, 1, 1, NULL));
 			EXPECT_EQ((ssize_t)len, op.res)
-				TH_LOG("%s %s: %s", aiodev_engine_names[engines[e]],
+				TH_LOG("%s %s %s: %s", aiodev_engine_names[engines[e]],
+				       rwf ? "RWF_NOWAIT" : "O_NONBLOCK",
 				       write ? "write" : "read", strerror(-op.res));
 			munmap(buf, len);
 		}
 	}
+	EXPECT_EQ(0, aiodev_get(0, "stats/eagain"));
 	close(nb);
-}
-
-/*
- * RWF_NOWAIT, by contrast, refuses a buffer whose pages would have to be
- * faulted in, where the device takes the pages (not inline mode, where the
- * submitter copies).
- */
-TEST_F(dev, rwf_nowait_refuses_buffers_not_in_memory)
-{
-	const size_t len = 64 * 1024;
-	void *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct aiodev_op op = { .buf = buf, .len = len, .off = MIB,
-				.rw_flags = RWF_NOWAIT };
-	bool inline_mode = !strcmp(variant->mode, "inline");
-
-	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_EQ(0, aiodev_run_ops(AIODEV_AIO, self->fd, &op, 1, 1, NULL));
-	EXPECT_EQ(inline_mode ? (ssize_t)len : -EAGAIN, op.res);
-	/* Once they are in memory, the same request goes through. */
-	memset(buf, 0, len);
-	ASSERT_EQ(0, aiodev_run_ops(AIODEV_AIO, self->fd, &op, 1, 1, NULL));
-	EXPECT_EQ((ssize_t)len, op.res);
-	munmap(buf, len);
 }
 
 /*
  * With no more in flight than the device's queue depth, io_uring issues
  * every request inline with IOCB_NOWAIT and never needs io-wq workers (in
- * inline mode, because the submitter does the work itself).
+ * inline mode, because the submitter does the work itself), even with
+ * buffers whose pages are not in memory yet, as fio's are at first.
  */
 TEST_F(dev, io_uring_within_queue_depth_needs_no_workers)
 {
+	const size_t len = 400 * 4096;
 	struct aiodev_op *ops = calloc(400, sizeof(*ops));
-	uint8_t *buf = malloc(400 * 4096);
+	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(NULL, ops);
-	ASSERT_NE(NULL, buf);
-	/* Present pages, nothing to fault in (not 0: malloc + memset 0 is calloc). */
-	memset(buf, 0xa5, 400 * 4096);
+	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", MSEC));
 	for (int i = 0; i < 400; i++)
 		ops[i] = (struct aiodev_op){ .buf = buf + i * 4096, .len = 4096,
@@ -744,7 +726,7 @@ TEST_F(dev, io_uring_within_queue_depth_needs_no_workers)
 	EXPECT_EQ(0, aiodev_count_threads("iou-wrk"));
 	EXPECT_EQ(0, aiodev_get(0, "stats/eagain"));
 	free(ops);
-	free(buf);
+	munmap(buf, len);
 }
 
 /* Submits @n aio and @n io_uring reads; returns with them in flight. */
