@@ -1,16 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * aiobench: measure async I/O against blocking read/write.
- * Definitions shared by its files.
+ * Definitions shared by its files.  Who calls whom, one way:
+ *
+ *   aiobench.c  main(): dispatches to the run command or to
+ *   compare.c   compare: each engine on one workload, side by side
+ *   sweep.c     sweep: engines x queue depths x device latencies, plots
+ *   options.c   the command line, its checks and --help
+ *   run.c       run one workload: the file, the jobs' threads, the sums
+ *   job.c       one job's loop, driving an engine through engine.h
+ *   engines.c   the engines (sync, aio, io_uring, passthrough, epoll)
+ *   output.c    a result as a table or JSON
+ *   device.c    the file's size; aiodev's QUERY, ideal and sysfs
+ *
+ * The commands call run.c, output.c and device.c; run.c calls job.c, which
+ * calls the engines, which report completions back to job.c through
+ * engine.h.  hist.c and util.c are leaves everyone may use.
  */
 #ifndef AIOBENCH_H
 #define AIOBENCH_H
 
-#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
+#include <stdio.h>
 
 /*
  * Latency histogram, log-linear: values below 2^AIOBENCH_SUB_BITS ns have a
@@ -55,6 +69,11 @@ enum aiobench_rw {
 	AIOBENCH_RANDWRITE,
 	AIOBENCH_MIXED,		/* random offsets, --mix percent reads */
 };
+#define AIOBENCH_NR_RW		(AIOBENCH_MIXED + 1)
+
+/* The words of the command line for each (options.c). */
+extern const char *const aiobench_engine_names[AIOBENCH_NR_ENGINES];
+extern const char *const aiobench_rw_names[AIOBENCH_NR_RW];
 
 /* One workload on one file: what the command line says. */
 struct aiobench_opts {
@@ -82,65 +101,80 @@ struct aiobench_opts {
 	bool quiet;			/* no progress line */
 };
 
-struct aiobench_job;
-
-/* An I/O interface: the same loop drives each. */
-struct aiobench_engine {
-	const char *name;
-	int (*init)(struct aiobench_job *job);
-	/* Queue I/O @slot of the job (its offset, direction and buffer set). */
-	int (*queue)(struct aiobench_job *job, unsigned int slot);
-	/* Submit what is queued; the number submitted or -errno. */
-	int (*submit)(struct aiobench_job *job);
-	/* Wait for @min completions at least; aiobench_complete() each. */
-	int (*reap)(struct aiobench_job *job, unsigned int min);
-	void (*exit)(struct aiobench_job *job);
+/* The command line: a workload, and what compare and sweep add. */
+struct aiobench_cli {
+	struct aiobench_opts opts;
+	const char *engines;
+	const char *depths;
+	const char *latencies;
+	const char *out;
+	bool jobs_given;	/* compare and sweep set jobs per engine */
 };
 
-extern const struct aiobench_engine *const aiobench_engines[AIOBENCH_NR_ENGINES];
+/* options.c */
+struct aiobench_opts aiobench_default_opts(void);
+void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli);
+/* "a,b,c" into @out (at most @max); the count. */
+int aiobench_split(const char *list, char **out, int max);
+uint64_t aiobench_number(const char *s, const char *opt, uint64_t min,
+			 uint64_t max);
 
-/* An I/O slot: one of a job's qd buffers. */
-struct aiobench_slot {
-	void *buf;
-	uint64_t offset;
-	bool write;
-	uint64_t start_ns;
-};
-
-/* A thread running the workload through its own engine instance. */
-struct aiobench_job {
-	const struct aiobench_opts *opts;
-	const struct aiobench_engine *engine;
-	pthread_barrier_t *barrier;	/* the timed pass starts and ends together */
-	unsigned int index;
-	int fd;
-	uint64_t base, span;		/* this job's range of the file */
-	uint64_t next_offset;		/* sequential workloads */
-	uint64_t rng;
-	struct aiobench_slot *slots;
-	unsigned int *free_slots;
-	unsigned int nr_free;
-	unsigned int queued;		/* queued, not submitted */
-	unsigned int inflight;
-	void *priv;			/* the engine's */
-
-	/* Results. */
-	uint64_t start_ns, end_ns;	/* of the timed pass; end_ns set atomically */
+/* What one run of a workload measured. */
+struct aiobench_result {
+	struct aiobench_opts opts;
+	double seconds;
+	uint64_t ios, reads, writes, bytes, mismatches;
 	struct aiobench_hist hist;
-	uint64_t reads, writes, bytes;
-	uint64_t mismatches;		/* --verify: reads that did not match */
-	uint64_t *written;		/* --verify: blocks the timed pass wrote */
-	int error;			/* first error, -errno */
-	char error_msg[160];		/* what failed, and how */
+	double usr_ns_per_io, sys_ns_per_io;
+	int error;
+	bool setup_error;	/* the run could not start */
+	char error_msg[256];
 };
 
-/* Fill @sqe, of a ring with 128-byte SQEs, with an aiodev passthrough command. */
-struct io_uring_sqe;
-void aiobench_prep_cmd(struct io_uring_sqe *sqe, int fd, uint32_t op,
-		       void *buf, uint32_t len, uint64_t offset);
+/* job.c: run @o's jobs, each a thread with its own engine instance. */
+int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r);
+/* Set by Ctrl-C: the timed passes end, compare and sweep skip what is left. */
+extern volatile sig_atomic_t aiobench_stop;
 
-/* Engines report each completion with this. */
-void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res);
+/* output.c: a result as a table, as JSON, and its verdict. */
+double aiobench_iops(const struct aiobench_result *r);
+double aiobench_mibs(const struct aiobench_result *r);
+void aiobench_human_ns(char *buf, size_t len, double ns);
+void aiobench_print(const struct aiobench_result *r);
+void aiobench_print_json(FILE *f, const struct aiobench_result *r);
+void aiobench_fail(const struct aiobench_result *r);
+int aiobench_verdict(const struct aiobench_result *r, const char *name);
+
+/* device.c: the file under test, and aiodev's view of itself. */
+struct aiodev_info;
+uint64_t aiobench_file_size(int fd);
+bool aiobench_query(const char *file, struct aiodev_info *info);
+double aiobench_ideal(const struct aiodev_info *info, unsigned int inflight,
+		      size_t bs);
+void aiobench_describe(const struct aiodev_info *info);
+int aiobench_sysfs(const char *file, const char *attr, const char *val,
+		   char *old, size_t oldlen);
+
+/* compare.c: an engine as compare and sweep run it. */
+struct aiobench_variant {
+	const char *name;
+	enum aiobench_engine_id engine;
+	bool threads;		/* qd threads of one I/O each */
+};
+
+const struct aiobench_variant *aiobench_variant(const char *name);
+struct aiobench_opts aiobench_variant_opts(const struct aiobench_opts *base,
+					   const struct aiobench_variant *v,
+					   unsigned int depth);
+int aiobench_cmd_compare(struct aiobench_cli *cli);
+
+/* sweep.c */
+int aiobench_cmd_sweep(struct aiobench_cli *cli);
+
+/* util.c: helpers without I/O. */
+void aiobench_die(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+uint64_t aiobench_now_ns(void);
 
 /* The pattern --verify writes: a function of the offset and seed. */
 void aiobench_fill(void *buf, size_t len, uint64_t offset, unsigned int seed);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aiobench's engines: one I/O interface each, behind struct aiobench_engine.
- * The job loop (aiobench.c) queues I/O into slots, submits and reaps; an
+ * The job loop (job.c) queues I/O into slots, submits and reaps; an
  * engine reports each completion with aiobench_complete().
  */
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "aiobench.h"
+#include "engine.h"
 
 /* sync: pread/pwrite, one at a time; --jobs gives a pool of threads. */
 

@@ -28,12 +28,11 @@ static int near(uint64_t a, uint64_t b, double tolerance)
 
 static struct aiobench_hist h, h2;
 
-int main(void)
+/* The buckets: exact below 64 ns, within 1/64 above, in order. */
+static void test_buckets(void)
 {
 	int exact = 1, close = 1, monotonic = 1;
 	uint64_t prev = 0;
-
-	printf("TAP version 13\n");
 
 	for (uint64_t v = 0; v < 64; v++)
 		exact &= aiobench_hist_value(aiobench_hist_index(v)) == v;
@@ -48,7 +47,10 @@ int main(void)
 	ok(close, "a bucket's value is within 1/64 of what it holds");
 	ok(monotonic, "buckets grow with the value");
 	ok(aiobench_hist_index(UINT64_MAX) < AIOBENCH_BUCKETS, "the largest value has a bucket");
+}
 
+static void test_percentiles(void)
+{
 	aiobench_hist_init(&h);
 	ok(aiobench_hist_percentile(&h, 50) == 0, "an empty histogram gives 0");
 	for (uint64_t v = 1; v <= 100000; v++)
@@ -80,21 +82,26 @@ int main(void)
 	aiobench_hist_add(&h2, 1000000);
 	ok(near(aiobench_hist_percentile(&h2, 99.9), 1000, 0.02),
 	   "p99.9 of 1000 samples is the 999th, not the largest");
+}
+
+/* After test_percentiles(): @h holds 1..100000. */
+static void test_merge(void)
+{
+	struct aiobench_hist *rest = calloc(1, sizeof(*rest));
 
 	aiobench_hist_init(&h2);
 	for (uint64_t v = 1; v <= 50000; v++)
 		aiobench_hist_add(&h2, v);
-	{
-		struct aiobench_hist *rest = calloc(1, sizeof(*rest));
-
-		aiobench_hist_init(rest);
-		for (uint64_t v = 50001; v <= 100000; v++)
-			aiobench_hist_add(rest, v);
-		aiobench_hist_merge(&h2, rest);
-		free(rest);
-	}
+	aiobench_hist_init(rest);
+	for (uint64_t v = 50001; v <= 100000; v++)
+		aiobench_hist_add(rest, v);
+	aiobench_hist_merge(&h2, rest);
+	free(rest);
 	ok(!memcmp(&h, &h2, sizeof(h)), "merging two halves gives the whole");
+}
 
+static void test_parse_size(void)
+{
 	ok(aiobench_parse_size("4096") == 4096, "size 4096");
 	ok(aiobench_parse_size("4k") == 4096, "size 4k");
 	ok(aiobench_parse_size("2M") == 2 << 20, "size 2M");
@@ -107,35 +114,48 @@ int main(void)
 	ok(aiobench_parse_size("-1") == -1, "a negative size is refused");
 	ok(aiobench_parse_size("4kb") == -1, "trailing junk is refused");
 	ok(aiobench_parse_size("99999999999g") == -1, "an overflowing size is refused");
+}
 
-	{
-		char buf[4096];
+static void test_pattern(void)
+{
+	char buf[4096];
 
-		aiobench_fill(buf, sizeof(buf), 8192, 7);
-		ok(aiobench_check(buf, sizeof(buf), 8192, 7), "the pattern checks");
-		ok(!aiobench_check(buf, sizeof(buf), 4096, 7), "at another offset it does not");
-		ok(!aiobench_check(buf, sizeof(buf), 8192, 8), "nor with another seed");
-		buf[100] ^= 1;
-		ok(!aiobench_check(buf, sizeof(buf), 8192, 7), "a flipped bit is found");
-	}
-	{
-		char a[4096], b[4096], torn[4096];
+	aiobench_fill(buf, sizeof(buf), 8192, 7);
+	ok(aiobench_check(buf, sizeof(buf), 8192, 7), "the pattern checks");
+	ok(!aiobench_check(buf, sizeof(buf), 4096, 7), "at another offset it does not");
+	ok(!aiobench_check(buf, sizeof(buf), 8192, 8), "nor with another seed");
+	buf[100] ^= 1;
+	ok(!aiobench_check(buf, sizeof(buf), 8192, 7), "a flipped bit is found");
+}
 
-		aiobench_fill(a, sizeof(a), 0, 1);
-		aiobench_fill(b, sizeof(b), 0, 2);
-		memcpy(torn, a, sizeof(torn));
-		memcpy(torn + 1001, b + 1001, 2000);	/* torn mid-word */
-		ok(aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
-		   "either pattern, torn anywhere, checks");
-		ok(!aiobench_check(torn, sizeof(torn), 0, 1), "but not as one pattern");
-		torn[3000] ^= 0x10;
-		ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
-		   "a byte of neither pattern is found");
-		memset(torn, 0, sizeof(torn));
-		ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
-		   "zeros are neither");
-	}
+static void test_pattern_torn(void)
+{
+	char a[4096], b[4096], torn[4096];
 
+	aiobench_fill(a, sizeof(a), 0, 1);
+	aiobench_fill(b, sizeof(b), 0, 2);
+	memcpy(torn, a, sizeof(torn));
+	memcpy(torn + 1001, b + 1001, 2000);	/* torn mid-word */
+	ok(aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+	   "either pattern, torn anywhere, checks");
+	ok(!aiobench_check(torn, sizeof(torn), 0, 1), "but not as one pattern");
+	torn[3000] ^= 0x10;
+	ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+	   "a byte of neither pattern is found");
+	memset(torn, 0, sizeof(torn));
+	ok(!aiobench_check_either(torn, sizeof(torn), 0, 1, 2),
+	   "zeros are neither");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_buckets();
+	test_percentiles();
+	test_merge();
+	test_parse_size();
+	test_pattern();
+	test_pattern_torn();
 	printf("1..%d\n", n);
 	return failed;
 }

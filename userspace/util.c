@@ -1,9 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
-/* aiobench's helpers without I/O: sizes and the --verify pattern. */
+/* aiobench's helpers without I/O: errors, time, sizes, the --verify pattern. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "aiobench.h"
+
+/* Bad usage or setup: say so and exit 2. */
+void aiobench_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("aiobench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+uint64_t aiobench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 int64_t aiobench_parse_size(const char *s)
 {

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The file under test: its size, and on aiodev the device's own view of
+ * itself (AIODEV_URING_CMD_QUERY), the best its configuration allows
+ * (Little's law) and its sysfs attributes, which sweep changes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <linux/aiodev.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* Size of @fd: a regular file's, a block device's, or aiodev's (sysfs). */
+uint64_t aiobench_file_size(int fd)
+{
+	char path[96];
+	struct stat st;
+	uint64_t size = 0;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return 0;
+	if (S_ISREG(st.st_mode))
+		return st.st_size;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &size) ? 0 : size;
+	if (!S_ISCHR(st.st_mode))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/size",
+		 major(st.st_rdev), minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%" SCNu64, &size) != 1)
+		size = 0;
+	fclose(f);
+	return size;
+}
+
+/* What aiodev says of itself (AIODEV_URING_CMD_QUERY); false if not aiodev. */
+bool aiobench_query(const char *file, struct aiodev_info *info)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	bool ok = false;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	if (io_uring_queue_init(2, &ring, IORING_SETUP_SQE128)) {
+		close(fd);
+		return false;
+	}
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe)
+		goto out;
+	aiobench_prep_cmd(sqe, fd, AIODEV_URING_CMD_QUERY, info, sizeof(*info), 0);
+	if (io_uring_submit(&ring) == 1 && !io_uring_wait_cqe(&ring, &cqe)) {
+		ok = cqe->res >= (int)offsetof(struct aiodev_info, reserved);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+out:
+	io_uring_queue_exit(&ring);
+	close(fd);
+	return ok;
+}
+
+/* The best IOPS Little's law allows @inflight requests on @info's device. */
+double aiobench_ideal(const struct aiodev_info *info, unsigned int inflight,
+		      size_t bs)
+{
+	double iops, bw;
+
+	if (!info->latency_ns)
+		return 0;
+	iops = (inflight < info->queue_depth ? inflight : info->queue_depth) *
+	       1e9 / info->latency_ns;
+	bw = info->bandwidth_mbps * 1048576.0 / bs;
+	return info->bandwidth_mbps && bw < iops ? bw : iops;
+}
+
+void aiobench_describe(const struct aiodev_info *info)
+{
+	static const char *const modes[] = { "inline", "workqueue", "timer" };
+	static const char *const jitters[] = { "none", "uniform", "exponential" };
+
+	printf("device: aiodev%u, latency %" PRIu64 " ns (jitter %s), queue depth %u, ",
+	       info->index, (uint64_t)info->latency_ns,
+	       info->jitter < 3 ? jitters[info->jitter] : "?", info->queue_depth);
+	if (info->bandwidth_mbps)
+		printf("bandwidth %u MiB/s, ", info->bandwidth_mbps);
+	else
+		printf("bandwidth unlimited, ");
+	printf("completion %s\n", info->completion < 3 ? modes[info->completion] : "?");
+}
+
+/*
+ * Writes @val (unless NULL) to aiodev's sysfs attribute @attr for @file, after
+ * reading its old value into @old (unless NULL); 0 or -errno.
+ */
+int aiobench_sysfs(const char *file, const char *attr, const char *val,
+		   char *old, size_t oldlen)
+{
+	struct stat st;
+	char path[128];
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (stat(file, &st) || !S_ISCHR(st.st_mode))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/%s", major(st.st_rdev),
+		 minor(st.st_rdev), attr);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (old) {
+		n = read(fd, old, oldlen - 1);
+		old[n > 0 ? n : 0] = '\0';
+	}
+	if (val && pwrite(fd, val, strlen(val), 0) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}

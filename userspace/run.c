@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiobench run: one workload on one file.  Open it, check the range, set
+ * up the jobs (job.c), run their threads, show progress on a terminal, and
+ * sum what they measured, with the CPU time the process spent, into a
+ * struct aiobench_result.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* The progress line: the rate since the last one. */
+static void aiobench_progress(const struct aiobench_job *jobs, unsigned int n,
+			      uint64_t start, uint64_t *last_ios,
+			      uint64_t *last_ns)
+{
+	uint64_t ios = 0, now = aiobench_now_ns();
+
+	for (unsigned int j = 0; j < n; j++)
+		ios += jobs[j].reads + jobs[j].writes;
+	fprintf(stderr, "\r%6.1fs  %10.0f IOPS  ", (now - start) / 1e9,
+		(ios - *last_ios) * 1e9 / (now - *last_ns + 1));
+	*last_ios = ios;
+	*last_ns = now;
+}
+
+/* CPU time from @from to @to, in ns. */
+static double aiobench_cpu_ns(const struct timeval *from, const struct timeval *to)
+{
+	return (to->tv_sec - from->tv_sec) * 1e9 + (to->tv_usec - from->tv_usec) * 1e3;
+}
+
+/* The run cannot start: say why, in @r. */
+static void aiobench_setup_fail(struct aiobench_result *r, int err,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void aiobench_setup_fail(struct aiobench_result *r, int err,
+				const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error_msg, sizeof(r->error_msg), fmt, ap);
+	va_end(ap);
+	r->error = err;
+	r->setup_error = true;
+}
+
+/* Open @o's file as the engine needs it: the fd, or -1 with @r's error set. */
+static int aiobench_open(const struct aiobench_opts *o, struct aiobench_result *r)
+{
+	int flags = O_RDWR | (o->direct || o->iopoll ? O_DIRECT : 0) |
+		    (o->engine == AIOBENCH_EPOLL ? O_NONBLOCK : 0);
+	int fd = open(o->file, flags);
+
+	if (fd < 0 && errno == EISDIR)
+		aiobench_die("%s: is a directory", o->file);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		fd = open(o->file, flags & ~O_RDWR);	/* O_RDONLY */
+	if (fd < 0)
+		aiobench_setup_fail(r, -errno, "%s: open: %s", o->file,
+				    strerror(errno));
+	return fd;
+}
+
+/* The bytes of @fd the run uses, from --offset: 0, with @r's error set, if bad. */
+static uint64_t aiobench_range(const struct aiobench_opts *o, int fd,
+			       struct aiobench_result *r)
+{
+	uint64_t size = o->size, fsize = aiobench_file_size(fd);
+
+	if (!size) {
+		if (fsize <= o->offset) {
+			aiobench_setup_fail(r, -EINVAL,
+					    "%s: size unknown or within --offset: give --size",
+					    o->file);
+			return 0;
+		}
+		size = fsize - o->offset;
+	} else if (fsize && o->offset + size > fsize) {
+		aiobench_setup_fail(r, -EINVAL,
+				    "%s: --offset + --size (%" PRIu64 ") is past its end (%" PRIu64 " bytes)",
+				    o->file, o->offset + size, fsize);
+		return 0;
+	}
+	if (size / o->jobs < o->bs) {
+		aiobench_setup_fail(r, -EINVAL,
+				    "%s: --size %" PRIu64 " leaves less than --bs per job",
+				    o->file, size);
+		return 0;
+	}
+	return size;
+}
+
+/* Show the rate each second until every timed pass has ended. */
+static void aiobench_watch(const struct aiobench_job *jobs, unsigned int n,
+			   uint64_t start)
+{
+	uint64_t last_ios = 0, last_ns = start;
+
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		bool running = false;
+
+		nanosleep(&ts, NULL);
+		for (unsigned int k = 0; k < n; k++)
+			running |= !__atomic_load_n(&jobs[k].end_ns, __ATOMIC_ACQUIRE);
+		if (!running)
+			break;
+		if (aiobench_now_ns() - last_ns >= 1000000000)
+			aiobench_progress(jobs, n, start, &last_ios, &last_ns);
+	}
+	fputs("\r\033[K", stderr);
+}
+
+/*
+ * Run the jobs' threads.  Their timed passes start together, after
+ * --verify's fill, and the CPU time of the whole process (io_uring's SQPOLL
+ * and io-wq threads are in it) is taken around them, not around the fill
+ * and the check.
+ */
+static void aiobench_threads(const struct aiobench_opts *o,
+			     struct aiobench_job *jobs, struct rusage *ru0,
+			     struct rusage *ru1)
+{
+	pthread_t *threads = calloc(o->jobs, sizeof(*threads));
+	bool progress = !o->quiet && !o->json && isatty(2);
+	pthread_barrier_t barrier;
+	unsigned int j;
+
+	if (!threads)
+		aiobench_die("out of memory");
+	pthread_barrier_init(&barrier, NULL, o->jobs + 1);
+	for (j = 0; j < o->jobs; j++) {
+		jobs[j].barrier = &barrier;
+		if (pthread_create(&threads[j], NULL, aiobench_job_main, &jobs[j]))
+			aiobench_die("cannot start a thread");
+	}
+	pthread_barrier_wait(&barrier);
+	getrusage(RUSAGE_SELF, ru0);
+	if (progress)
+		aiobench_watch(jobs, o->jobs, aiobench_now_ns());
+	pthread_barrier_wait(&barrier);
+	getrusage(RUSAGE_SELF, ru1);
+	for (j = 0; j < o->jobs; j++)
+		pthread_join(threads[j], NULL);
+	pthread_barrier_destroy(&barrier);
+	free(threads);
+}
+
+/* Sum the jobs' results into @r, CPU time from @ru0 to @ru1. */
+static void aiobench_collect(const struct aiobench_opts *o,
+			     const struct aiobench_job *jobs,
+			     const struct rusage *ru0, const struct rusage *ru1,
+			     struct aiobench_result *r)
+{
+	uint64_t start = UINT64_MAX, end = 0;
+	unsigned int j;
+
+	for (j = 0; j < o->jobs; j++) {
+		start = jobs[j].start_ns < start ? jobs[j].start_ns : start;
+		end = jobs[j].end_ns > end ? jobs[j].end_ns : end;
+	}
+	r->seconds = (end - start) / 1e9;
+	for (j = 0; j < o->jobs; j++) {
+		const struct aiobench_job *job = &jobs[j];
+
+		aiobench_hist_merge(&r->hist, &job->hist);
+		r->reads += job->reads;
+		r->writes += job->writes;
+		r->bytes += job->bytes;
+		r->mismatches += job->mismatches;
+		if (job->error && !r->error) {
+			r->error = job->error;
+			snprintf(r->error_msg, sizeof(r->error_msg), "%s: %s",
+				 o->file, job->error_msg);
+		}
+	}
+	r->ios = r->reads + r->writes;
+	if (r->ios) {
+		r->usr_ns_per_io = aiobench_cpu_ns(&ru0->ru_utime, &ru1->ru_utime) / r->ios;
+		r->sys_ns_per_io = aiobench_cpu_ns(&ru0->ru_stime, &ru1->ru_stime) / r->ios;
+	}
+}
+
+int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
+{
+	const struct aiobench_engine *e = aiobench_engines[o->engine];
+	struct aiobench_job *jobs = calloc(o->jobs, sizeof(*jobs));
+	struct rusage ru0, ru1;
+	unsigned int j;
+	uint64_t size;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	r->opts = *o;
+	aiobench_hist_init(&r->hist);
+	if (!jobs)
+		aiobench_die("out of memory");
+	fd = aiobench_open(o, r);
+	if (fd < 0)
+		goto out;
+	size = aiobench_range(o, fd, r);
+	if (!size)
+		goto out_close;
+	for (j = 0; j < o->jobs; j++) {
+		int ret = aiobench_job_init(&jobs[j], o, j, fd, size);
+
+		if (ret) {
+			aiobench_setup_fail(r, ret, "%s: %s engine: %s", o->file, e->name,
+					    o->engine == AIOBENCH_EPOLL && ret == -EPERM ?
+					    "the file cannot be polled" : strerror(-ret));
+			goto out_jobs;
+		}
+	}
+	aiobench_threads(o, jobs, &ru0, &ru1);
+	aiobench_collect(o, jobs, &ru0, &ru1, r);
+out_jobs:
+	for (j = 0; j < o->jobs; j++)
+		aiobench_job_free(&jobs[j]);
+out_close:
+	close(fd);
+out:
+	free(jobs);
+	return r->error;
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aiobench sweep: engines x queue depths x device latencies on aiodev
+ * (latency_ns set through sysfs and restored), into CSV, JSON and a
+ * gnuplot SVG per latency of IOPS by queue depth, with the ideal.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/aiodev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aiobench.h"
+
+/* IOPS against queue depth for each engine, and the ideal: an SVG plot. */
+static void aiobench_plot(const char *out, uint64_t lat, int ne)
+{
+	char gp[512], cmd[600];
+	FILE *f;
+
+	snprintf(gp, sizeof(gp), "%s/sweep-%" PRIu64 ".gp", out, lat);
+	f = fopen(gp, "w");
+	if (!f)
+		aiobench_die("%s: %s", gp, strerror(errno));
+	fprintf(f, "set terminal svg size 800,500 dynamic\n"
+		"set output '%s/sweep-%" PRIu64 ".svg'\n"
+		"set title 'aiodev, device latency %" PRIu64 " ns: IOPS by requests in flight'\n"
+		"set logscale x 2\nset xlabel 'requests in flight (queue depth; threads for sync)'\n"
+		"set ylabel 'IOPS'\nset key top left\nset grid\n"
+		"plot for [i=3:%d] '%s/sweep-%" PRIu64 ".dat' using 1:i with linespoints "
+		"title columnheader(i)", out, lat, lat, ne + 2, out, lat);
+	if (lat)
+		fprintf(f, ", '' using 1:2 with lines dashtype 2 title \"ideal (Little's law)\"");
+	fputc('\n', f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", gp);
+	if (system(cmd))
+		fprintf(stderr, "aiobench: gnuplot %s failed (is gnuplot installed?): no plot\n", gp);
+}
+
+/* The device latency sweep found, put back at exit, however sweep ends. */
+static const char *aiobench_sweep_file;
+static char aiobench_sweep_latency_old[32];
+
+static void aiobench_sweep_restore(void)
+{
+	aiobench_sysfs(aiobench_sweep_file, "latency_ns", aiobench_sweep_latency_old,
+		       NULL, 0);
+}
+
+/* A sweep: what it runs, and where its results go. */
+struct aiobench_sweep {
+	const struct aiobench_opts *base;
+	const char *out;
+	const struct aiobench_variant *variants[8];
+	unsigned int depths[16];
+	uint64_t lats[16];
+	int ne, nd, nl;
+	FILE *csv, *json;
+	bool first;		/* no JSON row written yet */
+	int status;
+};
+
+/* @cli's lists, checked, into @s. */
+static void aiobench_sweep_lists(const struct aiobench_cli *cli,
+				 struct aiobench_sweep *s)
+{
+	char *engines[8], *depths[16], *lats[16];
+
+	s->ne = aiobench_split(cli->engines ?: "sync,aio,uring,uring-cmd", engines, 8);
+	s->nd = aiobench_split(cli->depths ?: "1,2,4,8,16,32,64,128", depths, 16);
+	s->nl = aiobench_split(cli->latencies ?: "0,10000,100000,1000000", lats, 16);
+	for (int e = 0; e < s->ne; e++)
+		s->variants[e] = aiobench_variant(engines[e]);
+	for (int d = 0; d < s->nd; d++)
+		s->depths[d] = aiobench_number(depths[d], "--depths", 1, 1024);
+	for (int l = 0; l < s->nl; l++)
+		s->lats[l] = aiobench_number(lats[l], "--latencies", 0, 10000000000ull);
+}
+
+/* The output directory and its CSV and JSON files, with their heads. */
+static void aiobench_sweep_files(struct aiobench_sweep *s)
+{
+	char path[512];
+
+	if (mkdir(s->out, 0755) && errno != EEXIST)
+		aiobench_die("%s: %s", s->out, strerror(errno));
+	snprintf(path, sizeof(path), "%s/sweep.csv", s->out);
+	s->csv = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/sweep.json", s->out);
+	s->json = fopen(path, "w");
+	if (!s->csv || !s->json)
+		aiobench_die("%s: cannot write results: %s", s->out, strerror(errno));
+}
+
+/* One point: @v at @depth on the device at @lat, into the files and @dat. */
+static void aiobench_sweep_point(struct aiobench_sweep *s, FILE *dat, uint64_t lat,
+				 unsigned int depth, double ideal,
+				 const struct aiobench_variant *v)
+{
+	const struct aiobench_opts *base = s->base;
+	struct aiobench_opts o = aiobench_variant_opts(base, v, depth);
+	struct aiobench_result r;
+
+	if (v->engine == AIOBENCH_SYNC || v->engine == AIOBENCH_EPOLL)
+		o.jobs = depth;	/* a thread per request in flight */
+	if (!base->quiet && isatty(2))
+		fprintf(stderr, "latency %" PRIu64 " ns, %s, depth %u...   \r",
+			lat, v->name, depth);
+	aiobench_run(&o, &r);
+	s->status |= aiobench_verdict(&r, v->name);
+	fprintf(dat, " %.1f", aiobench_iops(&r));
+	fprintf(s->csv, "%" PRIu64 ",%s,%u,%.1f,%.3f,%.0f,%" PRIu64 ",%" PRIu64 ",%.1f\n",
+		lat, v->name, depth, aiobench_iops(&r), aiobench_mibs(&r),
+		aiobench_hist_mean(&r.hist),
+		aiobench_hist_percentile(&r.hist, 50),
+		aiobench_hist_percentile(&r.hist, 99), ideal);
+	fprintf(s->json, "%s{\"latency_ns\": %" PRIu64 ", \"name\": \"%s\", "
+		"\"depth\": %u, \"ideal_iops\": %.1f, \"result\": ",
+		s->first ? "" : ",\n ", lat, v->name, depth, ideal);
+	aiobench_print_json(s->json, &r);
+	fputc('}', s->json);
+	s->first = false;
+}
+
+/* Every depth and engine with the device at latency @lat, and its plot. */
+static void aiobench_sweep_latency(struct aiobench_sweep *s, uint64_t lat)
+{
+	const struct aiobench_opts *base = s->base;
+	struct aiodev_info info;
+	char val[24], path[512];
+	FILE *dat;
+	int ret;
+
+	snprintf(val, sizeof(val), "%" PRIu64, lat);
+	ret = aiobench_sysfs(base->file, "latency_ns", val, NULL, 0);
+	if (ret)
+		aiobench_die("%s: set latency_ns %s: %s", base->file, val,
+			     strerror(-ret));
+	aiobench_query(base->file, &info);
+	snprintf(path, sizeof(path), "%s/sweep-%" PRIu64 ".dat", s->out, lat);
+	dat = fopen(path, "w");
+	if (!dat)
+		aiobench_die("%s: %s", path, strerror(errno));
+	fprintf(dat, "depth ideal");
+	for (int e = 0; e < s->ne; e++)
+		fprintf(dat, " %s", s->variants[e]->name);
+	fputc('\n', dat);
+	for (int d = 0; d < s->nd && !aiobench_stop; d++) {
+		unsigned int depth = s->depths[d];
+		double ideal = aiobench_ideal(&info, depth, base->bs);
+
+		fprintf(dat, "%u %.1f", depth, ideal);
+		for (int e = 0; e < s->ne && !aiobench_stop; e++)
+			aiobench_sweep_point(s, dat, lat, depth, ideal, s->variants[e]);
+		fputc('\n', dat);
+	}
+	fclose(dat);
+	if (!aiobench_stop)
+		aiobench_plot(s->out, lat, s->ne);
+}
+
+int aiobench_cmd_sweep(struct aiobench_cli *cli)
+{
+	const struct aiobench_opts *base = &cli->opts;
+	struct aiobench_sweep s = {
+		.base = base, .out = cli->out ?: "aiobench-sweep", .first = true,
+	};
+	struct aiodev_info info;
+
+	if (cli->jobs_given)
+		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
+	if (!aiobench_query(base->file, &info))
+		aiobench_die("sweep: %s is not an aiodev device", base->file);
+	aiobench_sweep_lists(cli, &s);
+	aiobench_sweep_files(&s);
+	if (aiobench_sysfs(base->file, "latency_ns", NULL, aiobench_sweep_latency_old,
+			   sizeof(aiobench_sweep_latency_old)))
+		aiobench_die("%s: cannot read latency_ns in sysfs", base->file);
+	aiobench_sweep_file = base->file;
+	atexit(aiobench_sweep_restore);
+	fprintf(s.csv, "latency_ns,engine,depth,iops,mib_s,lat_mean_ns,lat_p50_ns,lat_p99_ns,ideal_iops\n");
+	fprintf(s.json, "[");
+	for (int l = 0; l < s.nl && !aiobench_stop; l++)
+		aiobench_sweep_latency(&s, s.lats[l]);
+	fprintf(s.json, "]\n");
+	fclose(s.json);
+	fclose(s.csv);
+	if (!base->quiet && isatty(2))
+		fputs("\r\033[K", stderr);
+	if (aiobench_stop) {
+		fprintf(stderr, "aiobench: sweep: interrupted; %s holds what ran\n", s.out);
+		return 1;
+	}
+	printf("aiobench sweep: %s/sweep.csv, %s/sweep.json, %s/sweep-LATENCY.svg\n",
+	       s.out, s.out, s.out);
+	return s.status;
+}
