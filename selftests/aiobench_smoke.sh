@@ -82,6 +82,22 @@ for row in sync sync-threads aio uring uring-cmd epoll; do
 done
 check "compare has a row per engine${missing:+ (missing:$missing)}" [ -z "$missing" ]
 check "compare gives the Little's law ideal" grep -q "ideal (Little's law)" "$tmp/compare"
+check "compare gives the CPU time per request" grep -q "usr/req   sys/req$" "$tmp/compare"
+
+"$bench" compare -t 0.3 --latencies 100000,0 --engines sync,uring-cmd \
+	--out "$tmp/cmp" "$dev" > "$tmp/compare" 2>&1
+status=$?
+sed 's/^/# /' "$tmp/compare"
+check "compare --latencies exits 0" [ $status = 0 ]
+check "compare --latencies: a table per latency" \
+	[ "$(grep -c '^device: aiodev0, latency \(100000\|0\) ns' "$tmp/compare")" = 2 ]
+check "compare.json: each engine at each latency" python3 -c "
+import json
+rows = json.load(open('$tmp/cmp/compare.json'))
+assert [(r['name'], r['latency_ns']) for r in rows] == [
+    ('sync', 100000), ('uring-cmd', 100000), ('sync', 0), ('uring-cmd', 0)], rows
+assert all(r['result']['ios'] > 0 and 'cpu_ns_per_io' in r['result'] for r in rows)"
+check "compare restores the device's latency" [ "$(cat $sys/latency_ns)" = 20000 ]
 
 "$bench" sweep -t 0.3 --latencies 0,100000 --depths 1,4 \
 	--engines sync,uring,uring-cmd --out "$tmp/sweep" "$dev" > /dev/null 2>&1

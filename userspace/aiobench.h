@@ -118,6 +118,8 @@ void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli);
 int aiobench_split(const char *list, char **out, int max);
 uint64_t aiobench_number(const char *s, const char *opt, uint64_t min,
 			 uint64_t max);
+/* --latencies: device latencies in ns into @out (at most @max); the count. */
+int aiobench_latencies(const char *list, uint64_t *out, int max);
 
 /* What one run of a workload measured. */
 struct aiobench_result {
@@ -154,6 +156,11 @@ double aiobench_ideal(const struct aiodev_info *info, unsigned int inflight,
 void aiobench_describe(const struct aiodev_info *info);
 int aiobench_sysfs(const char *file, const char *attr, const char *val,
 		   char *old, size_t oldlen);
+/*
+ * Set aiodev @file's latency_ns to @lat; the value it had before the first
+ * change is put back at exit, however the command ends.
+ */
+void aiobench_set_latency(const char *file, uint64_t lat);
 
 /* compare.c: an engine as compare and sweep run it. */
 struct aiobench_variant {

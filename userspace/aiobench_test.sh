@@ -137,9 +137,20 @@ grep -q "^sync  " "$tmp/out" && grep -q "^sync-threads" "$tmp/out" &&
 ok $? "compare runs each engine (no uring-cmd off aiodev) and exits 0"
 grep -q "^epoll .*n/a" "$tmp/out"
 ok $? "compare marks an engine the file cannot use as n/a"
+grep -q "usr/req   sys/req$" "$tmp/out" &&
+	grep -Eq "^uring +1 x 32 .* [0-9.]+[nu]s +[0-9.]+[nu]s$" "$tmp/out"
+ok $? "compare shows the CPU time per request, user and system"
+fails 2 "compare --latencies: .* is not an aiodev device" \
+	"compare --latencies off aiodev is refused" compare --latencies 0 "$file"
 $bench compare -t 0.2 --engines aio --out "$tmp/cmp" "$file" > /dev/null
 python3 -c "import json; r = json.load(open('$tmp/cmp/compare.json')); assert r[0]['name'] == 'aio' and r[0]['result']['ios'] > 0"
 ok $? "compare --out writes compare.json"
+python3 -c "
+import json
+r = json.load(open('$tmp/cmp/compare.json'))[0]
+cpu = r['result']['cpu_ns_per_io']
+assert r['latency_ns'] is None and cpu['usr'] + cpu['sys'] > 0, r"
+ok $? "compare.json has the CPU time per request, and no device latency off aiodev"
 $bench compare --json -t 0.2 --engines sync,uring --out "$tmp/cmp2" "$file" > "$tmp/out.json"
 python3 -c "import json; r = json.load(open('$tmp/out.json')); assert [x['name'] for x in r] == ['sync', 'uring']"
 ok $? "compare --json lists the engines asked for"

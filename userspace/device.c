@@ -11,6 +11,7 @@
 #include <linux/aiodev.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -131,4 +132,32 @@ int aiobench_sysfs(const char *file, const char *attr, const char *val,
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* The device latency found before the first change, put back at exit. */
+static const char *aiobench_restore_file;
+static char aiobench_restore_latency[32];
+
+static void aiobench_latency_restore(void)
+{
+	aiobench_sysfs(aiobench_restore_file, "latency_ns",
+		       aiobench_restore_latency, NULL, 0);
+}
+
+void aiobench_set_latency(const char *file, uint64_t lat)
+{
+	char val[24];
+	int ret;
+
+	if (!aiobench_restore_file) {
+		if (aiobench_sysfs(file, "latency_ns", NULL, aiobench_restore_latency,
+				   sizeof(aiobench_restore_latency)))
+			aiobench_die("%s: cannot read latency_ns in sysfs", file);
+		aiobench_restore_file = file;
+		atexit(aiobench_latency_restore);
+	}
+	snprintf(val, sizeof(val), "%" PRIu64, lat);
+	ret = aiobench_sysfs(file, "latency_ns", val, NULL, 0);
+	if (ret)
+		aiobench_die("%s: set latency_ns %s: %s", file, val, strerror(-ret));
 }

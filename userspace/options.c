@@ -104,11 +104,13 @@ static const char aiobench_usage[] =
 "Output:\n"
 "      --json             JSON instead of a table\n"
 "  -q, --quiet            no progress line on stderr\n"
-"compare:\n"
+"compare (the CPU time per request, user and system, in usr/req, sys/req):\n"
 "      --engines LIST     default sync,sync-threads,aio,uring,uring-cmd,epoll\n"
-"      --out DIR          also write DIR/compare.json\n"
 "                         (sync-threads: qd threads of blocking I/O;\n"
 "                         uring-cmd only on aiodev)\n"
+"      --latencies LIST   on aiodev, a table at each device latency in ns (set\n"
+"                         through sysfs, restored after; default: as it is)\n"
+"      --out DIR          also write DIR/compare.json\n"
 "sweep (on aiodev, whose latency_ns it sets through sysfs and restores):\n"
 "      --engines LIST     default sync,aio,uring,uring-cmd (sync: N threads)\n"
 "      --depths LIST      default 1,2,4,8,16,32,64,128\n"
@@ -334,5 +336,15 @@ int aiobench_split(const char *list, char **out, int max)
 			aiobench_die("'%s': more than %d entries", list, max);
 		out[n++] = tok;
 	}
+	return n;
+}
+
+int aiobench_latencies(const char *list, uint64_t *out, int max)
+{
+	char *words[16];
+	int n = aiobench_split(list, words, max < 16 ? max : 16);
+
+	for (int i = 0; i < n; i++)
+		out[i] = aiobench_number(words[i], "--latencies", 0, 10000000000ull);
 	return n;
 }

@@ -41,16 +41,6 @@ static void aiobench_plot(const char *out, uint64_t lat, int ne)
 		fprintf(stderr, "aiobench: gnuplot %s failed (is gnuplot installed?): no plot\n", gp);
 }
 
-/* The device latency sweep found, put back at exit, however sweep ends. */
-static const char *aiobench_sweep_file;
-static char aiobench_sweep_latency_old[32];
-
-static void aiobench_sweep_restore(void)
-{
-	aiobench_sysfs(aiobench_sweep_file, "latency_ns", aiobench_sweep_latency_old,
-		       NULL, 0);
-}
-
 /* A sweep: what it runs, and where its results go. */
 struct aiobench_sweep {
 	const struct aiobench_opts *base;
@@ -68,17 +58,16 @@ struct aiobench_sweep {
 static void aiobench_sweep_lists(const struct aiobench_cli *cli,
 				 struct aiobench_sweep *s)
 {
-	char *engines[8], *depths[16], *lats[16];
+	char *engines[8], *depths[16];
 
 	s->ne = aiobench_split(cli->engines ?: "sync,aio,uring,uring-cmd", engines, 8);
 	s->nd = aiobench_split(cli->depths ?: "1,2,4,8,16,32,64,128", depths, 16);
-	s->nl = aiobench_split(cli->latencies ?: "0,10000,100000,1000000", lats, 16);
 	for (int e = 0; e < s->ne; e++)
 		s->variants[e] = aiobench_variant(engines[e]);
 	for (int d = 0; d < s->nd; d++)
 		s->depths[d] = aiobench_number(depths[d], "--depths", 1, 1024);
-	for (int l = 0; l < s->nl; l++)
-		s->lats[l] = aiobench_number(lats[l], "--latencies", 0, 10000000000ull);
+	s->nl = aiobench_latencies(cli->latencies ?: "0,10000,100000,1000000",
+				   s->lats, 16);
 }
 
 /* The output directory and its CSV and JSON files, with their heads. */
@@ -131,15 +120,10 @@ static void aiobench_sweep_latency(struct aiobench_sweep *s, uint64_t lat)
 {
 	const struct aiobench_opts *base = s->base;
 	struct aiodev_info info;
-	char val[24], path[512];
+	char path[512];
 	FILE *dat;
-	int ret;
 
-	snprintf(val, sizeof(val), "%" PRIu64, lat);
-	ret = aiobench_sysfs(base->file, "latency_ns", val, NULL, 0);
-	if (ret)
-		aiobench_die("%s: set latency_ns %s: %s", base->file, val,
-			     strerror(-ret));
+	aiobench_set_latency(base->file, lat);
 	aiobench_query(base->file, &info);
 	snprintf(path, sizeof(path), "%s/sweep-%" PRIu64 ".dat", s->out, lat);
 	dat = fopen(path, "w");
@@ -177,11 +161,6 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	aiobench_sweep_lists(cli, &s);
 	aiobench_sweep_files(&s);
-	if (aiobench_sysfs(base->file, "latency_ns", NULL, aiobench_sweep_latency_old,
-			   sizeof(aiobench_sweep_latency_old)))
-		aiobench_die("%s: cannot read latency_ns in sysfs", base->file);
-	aiobench_sweep_file = base->file;
-	atexit(aiobench_sweep_restore);
 	fprintf(s.csv, "latency_ns,engine,depth,iops,mib_s,lat_mean_ns,lat_p50_ns,lat_p99_ns,ideal_iops\n");
 	fprintf(s.json, "[");
 	for (int l = 0; l < s.nl && !aiobench_stop; l++)
