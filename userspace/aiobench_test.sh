@@ -58,11 +58,16 @@ for word in sync aio uring uring-cmd epoll --engine --rw --mix --bs --qd --jobs 
 	    --threads --runtime --ops --offset --size --seed --verify --direct \
 	    --fixed-bufs --fixed-files --sqpoll --iopoll --batch-submit \
 	    --batch-complete --json --quiet --engines --depths --latencies --out \
-	    compare sweep; do
+	    --version --help compare sweep; do
 	grep -q -- "$word" "$tmp/help" || missing="$missing $word"
 done
 [ -z "$missing" ]
 ok $? "--help documents every engine, command and option${missing:+ (missing:$missing)}"
+
+pkgver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' ../dkms.conf)
+version=$($bench --version)
+[ $? = 0 ] && [[ $version =~ ^aiobench\ ${pkgver//./\\.}(\+g[0-9a-f]+(-dirty)?)?$ ]]
+ok $? "--version gives the package's version, $pkgver, and the commit (got: $version)"
 
 fails 2 "unknown engine" "an unknown engine is refused" -e foo "$file"
 fails 2 "unknown --rw mode" "an unknown --rw is refused" --rw sideways "$file"
@@ -207,6 +212,8 @@ ok $? "--sqpoll runs end cleanly (6 runs)"
 [ -s "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
 
 json_ok "r['ios'] == 10" "a number with a leading 0 is decimal" -e sync -n 010 "$file"
+json_ok "'aiobench ' + r['version'] == '$version'" "the JSON gives --version's version" \
+	-e sync -n 1 "$file"
 json_ok "r['ios'] == 16" "0x is hexadecimal" -e sync -n 0x10 "$file"
 
 timeout --preserve-status -s INT 0.4 $bench compare -t 0.3 \

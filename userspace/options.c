@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aiobench.h"
+#include "version.h"
 
 const char *const aiobench_rw_names[AIOBENCH_NR_RW] = {
 	"read", "write", "randread", "randwrite", "mixed",
@@ -104,6 +105,8 @@ static const char aiobench_usage[] =
 "Output:\n"
 "      --json             JSON instead of a table\n"
 "  -q, --quiet            no progress line on stderr\n"
+"      --version          print aiobench's version and exit (also in the JSON)\n"
+"  -h, --help             print this and exit\n"
 "compare (the CPU time per request, user and system, in usr/req, sys/req):\n"
 "      --engines LIST     default sync,sync-threads,aio,uring,uring-cmd,epoll\n"
 "                         (sync-threads: qd threads of blocking I/O;\n"
@@ -130,7 +133,7 @@ enum {
 	OPT_MIX = 256, OPT_THREADS, OPT_OFFSET, OPT_SIZE, OPT_SEED,
 	OPT_VERIFY, OPT_DIRECT, OPT_FIXED_BUFS, OPT_FIXED_FILES,
 	OPT_SQPOLL, OPT_IOPOLL, OPT_JSON, OPT_ENGINES, OPT_DEPTHS,
-	OPT_LATENCIES, OPT_OUT,
+	OPT_LATENCIES, OPT_OUT, OPT_VERSION,
 };
 
 static const struct option aiobench_longopts[] = {
@@ -161,6 +164,7 @@ static const struct option aiobench_longopts[] = {
 	{ "latencies", required_argument, NULL, OPT_LATENCIES },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ }
 };
 
@@ -275,6 +279,9 @@ static void aiobench_parse_other(int c, const char *arg, struct aiobench_cli *cl
 		break;
 	case 'h':
 		fputs(aiobench_usage, stdout);
+		exit(0);
+	case OPT_VERSION:
+		printf("aiobench %s\n", AIOBENCH_VERSION);
 		exit(0);
 	default:
 		fputs(aiobench_usage, stderr);

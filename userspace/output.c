@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "version.h"
 
 void aiobench_human_ns(char *buf, size_t len, double ns)
 {
@@ -75,7 +76,7 @@ void aiobench_print_json(FILE *f, const struct aiobench_result *r)
 {
 	const struct aiobench_opts *o = &r->opts;
 
-	fputs("{\"file\": ", f);
+	fputs("{\"version\": \"" AIOBENCH_VERSION "\", \"file\": ", f);
 	aiobench_json_str(f, o->file);
 	fprintf(f, ", \"engine\": \"%s\", \"rw\": \"%s\", "
 		"\"bs\": %zu, \"qd\": %u, \"jobs\": %u, \"seconds\": %.6f, "
