@@ -72,6 +72,13 @@ run "uring-cmd: registered buffers, IOPOLL" -e uring-cmd --fixed-bufs --iopoll -
 run "aio: mixed, 2 jobs, 64 KiB" -e aio --rw mixed -j 2 --bs 64k -n 100 --verify
 run "uring: sequential read over an offset range" -e uring --rw read --offset 1M -n 2000
 
+"$bench" --output-format fio-json -e uring-cmd --rw mixed -t 1.2 --size 2M "$dev" \
+	> "$tmp/fio.json" 2> "$tmp/err"
+check "fio-json on the device" [ $? = 0 ]
+"$(dirname "$0")"/../userspace/fio_json_check.py values "$tmp/fio.json" 4096 > "$tmp/err" 2>&1
+check "fio-json's numbers agree (reads and writes, bins, samples)" [ $? = 0 ]
+sed 's/^/# /' "$tmp/err"
+
 "$bench" compare -t 0.5 "$dev" > "$tmp/compare" 2>&1
 status=$?
 sed 's/^/# /' "$tmp/compare"

@@ -22,9 +22,13 @@ static int aiobench_cmd_run(struct aiobench_cli *cli)
 	struct aiobench_result r;
 
 	aiobench_run(&cli->opts, &r);
-	if (cli->opts.json) {
+	if (cli->opts.format == AIOBENCH_JSON) {
 		aiobench_print_json(stdout, &r);
 		putchar('\n');
+	} else if (cli->opts.format == AIOBENCH_FIO_JSON) {
+		aiobench_fio_json_head(stdout);
+		aiobench_fio_json_job(stdout, &r, "aiobench", true);
+		aiobench_fio_json_tail(stdout);
 	} else if (!r.error || r.ios) {
 		aiobench_print(&r);
 	}

@@ -38,6 +38,7 @@
 struct aiobench_hist {
 	uint64_t count;
 	uint64_t sum;		/* ns */
+	double sum_sq;		/* ns^2, for the standard deviation */
 	uint64_t min;
 	uint64_t max;
 	uint64_t bucket[AIOBENCH_BUCKETS];
@@ -50,6 +51,13 @@ void aiobench_hist_merge(struct aiobench_hist *into, const struct aiobench_hist 
 uint64_t aiobench_hist_percentile(const struct aiobench_hist *h, double p);
 /* The mean, 0 for no samples. */
 double aiobench_hist_mean(const struct aiobench_hist *h);
+/*
+ * The standard deviation of @n samples of sum @sum and sum of squares
+ * @sum_sq, as fio gives it (of a sample: n - 1); 0 for fewer than 2.
+ */
+double aiobench_stddev(uint64_t n, double sum, double sum_sq);
+/* Of the histogram's samples: exact, not from the buckets. */
+double aiobench_hist_stddev(const struct aiobench_hist *h);
 unsigned int aiobench_hist_index(uint64_t ns);
 uint64_t aiobench_hist_value(unsigned int index);
 
@@ -97,7 +105,11 @@ struct aiobench_opts {
 	bool iopoll;
 	unsigned int batch_submit;	/* submit when this many are queued */
 	unsigned int batch_complete;	/* reap at least this many at once */
-	bool json;
+	enum aiobench_format {
+		AIOBENCH_NORMAL,	/* a table */
+		AIOBENCH_JSON,		/* aiobench's JSON */
+		AIOBENCH_FIO_JSON,	/* fio's json+ layout */
+	} format;
 	bool quiet;			/* no progress line */
 };
 
@@ -121,19 +133,33 @@ uint64_t aiobench_number(const char *s, const char *opt, uint64_t min,
 /* --latencies: device latencies in ns into @out (at most @max); the count. */
 int aiobench_latencies(const char *list, uint64_t *out, int max);
 
+/* Statistics of the IOPS of the run's intervals (fio's iops_* fields). */
+struct aiobench_samples {
+	uint64_t n;
+	double min, max, sum, sum_sq;
+};
+
 /* What one run of a workload measured. */
 struct aiobench_result {
 	struct aiobench_opts opts;
 	double seconds;
 	uint64_t ios, reads, writes, bytes, mismatches;
-	struct aiobench_hist hist;
+	struct aiobench_hist hist;		/* every I/O */
+	struct aiobench_hist dir_hist[2];	/* reads, writes */
+	/* --output-format fio-json: IOPS each AIOBENCH_SAMPLE_MS, per direction. */
+	struct aiobench_samples samples[2];
+	double usr_ns, sys_ns;			/* CPU time of the process */
 	double usr_ns_per_io, sys_ns_per_io;
+	uint64_t ctx, majf, minf;	/* context switches, page faults */
 	int error;
 	bool setup_error;	/* the run could not start */
 	char error_msg[256];
 };
 
-/* job.c: run @o's jobs, each a thread with its own engine instance. */
+/* fio's default interval of its bandwidth and IOPS samples (bwavgtime). */
+#define AIOBENCH_SAMPLE_MS	500
+
+/* run.c: run @o's jobs, each a thread with its own engine instance. */
 int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r);
 /* Set by Ctrl-C: the timed passes end, compare and sweep skip what is left. */
 extern volatile sig_atomic_t aiobench_stop;
@@ -144,7 +170,15 @@ double aiobench_mibs(const struct aiobench_result *r);
 void aiobench_human_ns(char *buf, size_t len, double ns);
 void aiobench_print(const struct aiobench_result *r);
 void aiobench_print_json(FILE *f, const struct aiobench_result *r);
+/* @s as a JSON string: quoted, with quotes, backslashes and controls escaped. */
+void aiobench_json_str(FILE *f, const char *s);
 void aiobench_fail(const struct aiobench_result *r);
+
+/* fio_json.c: results in fio's json+ layout, a job each. */
+void aiobench_fio_json_head(FILE *f);
+void aiobench_fio_json_job(FILE *f, const struct aiobench_result *r,
+			   const char *name, bool first);
+void aiobench_fio_json_tail(FILE *f);
 int aiobench_verdict(const struct aiobench_result *r, const char *name);
 
 /* device.c: the file under test, and aiodev's view of itself. */

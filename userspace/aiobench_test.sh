@@ -3,7 +3,8 @@
 #
 # aiobench's own tests, natively on the host (no aiodev needed): options
 # and their errors, every engine that works on regular files and /dev/zero,
-# --ops, --verify, --json and compare.  TAP output.
+# --ops, --verify, --json, --output-format fio-json (against fio's own
+# output and tool) and compare.  TAP output.
 
 cd "$(dirname "$0")" || exit 1
 bench=./aiobench
@@ -58,7 +59,7 @@ for word in sync aio uring uring-cmd epoll --engine --rw --mix --bs --qd --jobs 
 	    --threads --runtime --ops --offset --size --seed --verify --direct \
 	    --fixed-bufs --fixed-files --sqpoll --iopoll --batch-submit \
 	    --batch-complete --json --quiet --engines --depths --latencies --out \
-	    --version --help compare sweep; do
+	    --output-format --version --help compare sweep; do
 	grep -q -- "$word" "$tmp/help" || missing="$missing $word"
 done
 [ -z "$missing" ]
@@ -222,6 +223,57 @@ timeout --preserve-status -s INT 0.4 $bench compare -t 0.3 \
 ok $? "Ctrl-C in compare skips the engines left and exits 1"
 fails 2 "no engine could run" "compare with no engine that can run exits 2" \
 	compare -t 0.2 "$tmp/missing"
+
+# --output-format fio-json: the layout of fio's json+, as fio itself writes
+# it on the same file, and read by fio's own fio_jsonplus_clat2csv.
+fio --name=ref --filename="$file" --rw=randrw --bs=4k --ioengine=psync --iodepth=1 \
+	--numjobs=1 --size=8M --runtime=1 --time_based --thread --lat_percentiles=1 \
+	--output-format=json+ --output="$tmp/fio.json" > /dev/null 2>&1
+ok $? "fio runs on the file (the reference)"
+$bench --output-format fio-json -e sync --rw mixed -t 1.2 "$file" > "$tmp/fj.json" 2> "$tmp/err"
+ok $? "--output-format fio-json runs"
+./fio_json_check.py structure "$tmp/fio.json" "$tmp/fj.json" > "$tmp/err" 2>&1
+ok $? "fio-json has fio's keys with fio's types (read, write, trim, percentiles, bins)"
+sed 's/^/# /' "$tmp/err"
+python3 -c "
+import json
+d = json.load(open('$tmp/fj.json'))
+del d['jobs'][0]['read']['iops']
+d['jobs'][0]['write']['bw'] = 1.5
+json.dump(d, open('$tmp/fj-bad.json', 'w'))"
+./fio_json_check.py structure "$tmp/fio.json" "$tmp/fj-bad.json" > "$tmp/err" 2>&1
+[ $? = 1 ] && grep -q "missing: jobs\[0\].read.iops" "$tmp/err" &&
+	grep -q "write.bw: float, fio has int" "$tmp/err"
+ok $? "the structure check fails on a missing key and on a wrong type"
+./fio_json_check.py values "$tmp/fj.json" 4096 > "$tmp/err" 2>&1
+ok $? "fio-json's numbers agree: I/Os, bytes, bins, percentiles, samples, shares"
+sed 's/^/# /' "$tmp/err"
+(cd "$tmp" && fio_jsonplus_clat2csv fj.json fj.csv > /dev/null &&
+	fio_jsonplus_clat2csv fj.json fj.csv --validate > /dev/null)
+ok $? "fio_jsonplus_clat2csv converts fio-json, and validates its CSV against it"
+python3 -c "
+import csv, json
+job = json.load(open('$tmp/fj.json'))['jobs'][0]
+rows = list(csv.reader(open('$tmp/fj_job0.csv'), skipinitialspace=True))
+head = [h.strip() for h in rows[0]]
+for d in ('read', 'write'):
+    count = head.index(d + '_clat_ns_count')
+    cum = [int(r[count + 1]) for r in rows[1:] if r[count].strip()]
+    assert cum[-1] == job[d]['total_ios'] > 0, (d, cum[-1:], job[d]['total_ios'])
+    assert cum == sorted(cum)"
+ok $? "its CSV counts every read and every write, in order of latency"
+$bench compare --output-format fio-json -t 0.2 --engines sync,aio "$file" > "$tmp/fjc.json"
+python3 -c "
+import json
+jobs = json.load(open('$tmp/fjc.json'))['jobs']
+assert [j['jobname'] for j in jobs] == ['sync', 'aio']
+assert [j['job options']['iodepth'] for j in jobs] == ['1', '32']
+assert all(j['read']['total_ios'] > 0 for j in jobs)"
+ok $? "compare --output-format fio-json: a job per engine"
+fails 2 "unknown --output-format 'xml'" "an unknown --output-format is refused" \
+	--output-format xml "$file"
+fails 2 "fio-json is for run and compare" "sweep refuses fio-json" \
+	sweep --output-format fio-json "$file"
 
 cp "$file" "$tmp/a\"b\\c"
 json_ok "r['file'].endswith('a\"b\\\\c') and r['ios'] == 10" \

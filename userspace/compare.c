@@ -41,7 +41,6 @@ struct aiobench_opts aiobench_variant_opts(const struct aiobench_opts *base,
 
 	o.engine = v->engine;
 	o.quiet = true;
-	o.json = false;
 	if (v->engine == AIOBENCH_SYNC || v->engine == AIOBENCH_EPOLL) {
 		o.jobs = v->threads ? depth : 1;
 		o.qd = 1;
@@ -152,6 +151,20 @@ static void aiobench_compare_foot(const struct aiobench_compare *c)
 		       base->qd, aiobench_ideal(info, base->qd, base->bs));
 }
 
+/* @v's run as a job of fio's JSON, named after its device latency too. */
+static void aiobench_compare_fio_job(const struct aiobench_compare *c,
+				     const struct aiobench_variant *v)
+{
+	char name[64];
+
+	if (c->nl)
+		snprintf(name, sizeof(name), "%s, latency %" PRIu64 " ns", v->name,
+			 (uint64_t)c->info.latency_ns);
+	else
+		snprintf(name, sizeof(name), "%s", v->name);
+	aiobench_fio_json_job(stdout, &c->r, name, !c->done);
+}
+
 /* Run @v on the workload into @c, and show it. */
 static void aiobench_compare_one(struct aiobench_compare *c,
 				 const struct aiobench_variant *v)
@@ -161,7 +174,7 @@ static void aiobench_compare_one(struct aiobench_compare *c,
 	struct aiobench_result *r = &c->r;
 	double ideal = c->aiodev ? aiobench_ideal(&c->info, o.jobs * o.qd, o.bs) : 0;
 
-	if (!base->quiet && !base->json && isatty(2))
+	if (!base->quiet && base->format == AIOBENCH_NORMAL && isatty(2))
 		fprintf(stderr, "running %s...\r", v->name);
 	aiobench_run(&o, r);
 	if (!r->setup_error) {
@@ -172,8 +185,10 @@ static void aiobench_compare_one(struct aiobench_compare *c,
 		c->sync_iops = aiobench_iops(r);
 	if (c->json)
 		aiobench_compare_row(c->json, c->done ? ",\n " : "", v->name, c, ideal);
-	if (base->json)
+	if (base->format == AIOBENCH_JSON)
 		aiobench_compare_row(stdout, c->done ? ", " : "", v->name, c, ideal);
+	else if (base->format == AIOBENCH_FIO_JSON)
+		aiobench_compare_fio_job(c, v);
 	else
 		aiobench_compare_line(v, r, c->sync_iops, ideal);
 	c->done++;
@@ -189,14 +204,14 @@ static void aiobench_compare_table(struct aiobench_compare *c, int64_t lat)
 		aiobench_query(base->file, &c->info);
 	}
 	c->sync_iops = 0;
-	if (!base->json)
+	if (base->format == AIOBENCH_NORMAL)
 		aiobench_compare_head(c);
 	for (int i = 0; i < c->n && !aiobench_stop; i++) {
 		if (c->variants[i]->engine == AIOBENCH_URING_CMD && !c->aiodev)
 			continue;	/* passthrough speaks only to aiodev */
 		aiobench_compare_one(c, c->variants[i]);
 	}
-	if (!base->json)
+	if (base->format == AIOBENCH_NORMAL)
 		aiobench_compare_foot(c);
 }
 
@@ -223,6 +238,42 @@ static void aiobench_compare_setup(const struct aiobench_cli *cli,
 		c->json = aiobench_compare_file(cli->out);
 }
 
+/* What comes before the tables, in each output format. */
+static void aiobench_compare_start(const struct aiobench_opts *base)
+{
+	switch (base->format) {
+	case AIOBENCH_NORMAL:
+		printf("aiobench compare: %s, bs %zu, queue depth %u, %.1f s each, on %s\n",
+		       aiobench_rw_names[base->rw], base->bs, base->qd,
+		       base->runtime, base->file);
+		break;
+	case AIOBENCH_JSON:
+		putchar('[');
+		break;
+	case AIOBENCH_FIO_JSON:
+		aiobench_fio_json_head(stdout);
+		break;
+	}
+}
+
+/* What comes after them. */
+static void aiobench_compare_end(const struct aiobench_opts *base)
+{
+	switch (base->format) {
+	case AIOBENCH_NORMAL:
+		printf("Compare ratios: absolute numbers under emulation (TCG) are not those of hardware.\n"
+		       "usr/req, sys/req: CPU time of the aiobench process per request, user and system\n"
+		       "  (io_uring's SQPOLL and io-wq threads are in it; softirqs and kernel workers not).\n");
+		break;
+	case AIOBENCH_JSON:
+		printf("]\n");
+		break;
+	case AIOBENCH_FIO_JSON:
+		aiobench_fio_json_tail(stdout);
+		break;
+	}
+}
+
 int aiobench_cmd_compare(struct aiobench_cli *cli)
 {
 	static struct aiobench_compare c;	/* large: a histogram */
@@ -230,14 +281,9 @@ int aiobench_cmd_compare(struct aiobench_cli *cli)
 	int l = 0;
 
 	aiobench_compare_setup(cli, &c);
-	if (base->json)
-		putchar('[');
-	else
-		printf("aiobench compare: %s, bs %zu, queue depth %u, %.1f s each, on %s\n",
-		       aiobench_rw_names[base->rw], base->bs, base->qd,
-		       base->runtime, base->file);
+	aiobench_compare_start(base);
 	do {
-		if (!base->json && l)
+		if (base->format == AIOBENCH_NORMAL && l)
 			putchar('\n');
 		aiobench_compare_table(&c, c.nl ? (int64_t)c.lats[l] : -1);
 	} while (++l < c.nl && !aiobench_stop);
@@ -255,11 +301,6 @@ int aiobench_cmd_compare(struct aiobench_cli *cli)
 			base->file);
 		c.status = 2;
 	}
-	if (base->json)
-		printf("]\n");
-	else
-		printf("Compare ratios: absolute numbers under emulation (TCG) are not those of hardware.\n"
-		       "usr/req, sys/req: CPU time of the aiobench process per request, user and system\n"
-		       "  (io_uring's SQPOLL and io-wq threads are in it; softirqs and kernel workers not).\n");
+	aiobench_compare_end(base);
 	return c.status;
 }

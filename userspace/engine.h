@@ -56,7 +56,7 @@ struct aiobench_job {
 
 	/* Results. */
 	uint64_t start_ns, end_ns;	/* of the timed pass; end_ns set atomically */
-	struct aiobench_hist hist;
+	struct aiobench_hist hist[2];	/* reads, writes */
 	uint64_t reads, writes, bytes;
 	uint64_t mismatches;		/* --verify: reads that did not match */
 	uint64_t *written;		/* --verify: blocks the timed pass wrote */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* aiobench's latency histogram: see aiobench.h. */
+#include <math.h>
 #include <string.h>
 
 #include "aiobench.h"
@@ -40,6 +41,7 @@ void aiobench_hist_add(struct aiobench_hist *h, uint64_t ns)
 	h->bucket[aiobench_hist_index(ns)]++;
 	h->count++;
 	h->sum += ns;
+	h->sum_sq += (double)ns * ns;
 	if (ns < h->min)
 		h->min = ns;
 	if (ns > h->max)
@@ -52,6 +54,7 @@ void aiobench_hist_merge(struct aiobench_hist *into, const struct aiobench_hist 
 		into->bucket[i] += h->bucket[i];
 	into->count += h->count;
 	into->sum += h->sum;
+	into->sum_sq += h->sum_sq;
 	if (h->min < into->min)
 		into->min = h->min;
 	if (h->max > into->max)
@@ -61,6 +64,21 @@ void aiobench_hist_merge(struct aiobench_hist *into, const struct aiobench_hist 
 double aiobench_hist_mean(const struct aiobench_hist *h)
 {
 	return h->count ? (double)h->sum / h->count : 0;
+}
+
+double aiobench_stddev(uint64_t n, double sum, double sum_sq)
+{
+	double var;
+
+	if (n < 2)
+		return 0;
+	var = (sum_sq - sum * sum / n) / (n - 1);
+	return var > 0 ? sqrt(var) : 0;	/* rounding can make it a hair below 0 */
+}
+
+double aiobench_hist_stddev(const struct aiobench_hist *h)
+{
+	return aiobench_stddev(h->count, h->sum, h->sum_sq);
 }
 
 uint64_t aiobench_hist_percentile(const struct aiobench_hist *h, double p)

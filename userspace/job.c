@@ -134,7 +134,7 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 		aiobench_verify(job, s);
 	if (!aiobench_pass_now->timed)
 		return;
-	aiobench_hist_add(&job->hist, aiobench_now_ns() - s->start_ns);
+	aiobench_hist_add(&job->hist[s->write], aiobench_now_ns() - s->start_ns);
 	if (s->write)
 		job->writes++;
 	else
@@ -268,7 +268,8 @@ int aiobench_job_init(struct aiobench_job *job, const struct aiobench_opts *o,
 	job->base = o->offset + j * job->span;
 	/* Any seed, UINT32_MAX too, gives each job its own state: never 0. */
 	job->rng = ((uint64_t)o->seed + 1) * 0x9e3779b97f4a7c15ull + j ?: 1;
-	aiobench_hist_init(&job->hist);
+	aiobench_hist_init(&job->hist[0]);
+	aiobench_hist_init(&job->hist[1]);
 	job->slots = calloc(o->qd, sizeof(*job->slots));
 	job->free_slots = calloc(o->qd, sizeof(*job->free_slots));
 	if (o->verify)

@@ -17,6 +17,12 @@ const char *const aiobench_rw_names[AIOBENCH_NR_RW] = {
 	"read", "write", "randread", "randwrite", "mixed",
 };
 
+static const char *const aiobench_format_names[] = {
+	[AIOBENCH_NORMAL] = "normal",
+	[AIOBENCH_JSON] = "json",
+	[AIOBENCH_FIO_JSON] = "fio-json",
+};
+
 const char *const aiobench_engine_names[AIOBENCH_NR_ENGINES] = {
 	[AIOBENCH_SYNC] = "sync",
 	[AIOBENCH_AIO] = "aio",
@@ -104,6 +110,10 @@ static const char aiobench_usage[] =
 "  -c, --batch-complete N reap at least N at a time (also aio; default 1)\n"
 "Output:\n"
 "      --json             JSON instead of a table\n"
+"      --output-format FMT\n"
+"                         normal (the table, default), json (as --json), or\n"
+"                         fio-json: fio's json+ layout and names, for the\n"
+"                         tools that read fio's (run and compare)\n"
 "  -q, --quiet            no progress line on stderr\n"
 "      --version          print aiobench's version and exit (also in the JSON)\n"
 "  -h, --help             print this and exit\n"
@@ -133,7 +143,7 @@ enum {
 	OPT_MIX = 256, OPT_THREADS, OPT_OFFSET, OPT_SIZE, OPT_SEED,
 	OPT_VERIFY, OPT_DIRECT, OPT_FIXED_BUFS, OPT_FIXED_FILES,
 	OPT_SQPOLL, OPT_IOPOLL, OPT_JSON, OPT_ENGINES, OPT_DEPTHS,
-	OPT_LATENCIES, OPT_OUT, OPT_VERSION,
+	OPT_LATENCIES, OPT_OUT, OPT_VERSION, OPT_OUTPUT_FORMAT,
 };
 
 static const struct option aiobench_longopts[] = {
@@ -158,6 +168,7 @@ static const struct option aiobench_longopts[] = {
 	{ "batch-submit", required_argument, NULL, 's' },
 	{ "batch-complete", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "engines", required_argument, NULL, OPT_ENGINES },
 	{ "depths", required_argument, NULL, OPT_DEPTHS },
@@ -260,7 +271,11 @@ static void aiobench_parse_other(int c, const char *arg, struct aiobench_cli *cl
 		o->batch_complete = aiobench_number(arg, "--batch-complete", 1, 4096);
 		break;
 	case OPT_JSON:
-		o->json = true;
+		o->format = AIOBENCH_JSON;
+		break;
+	case OPT_OUTPUT_FORMAT:
+		o->format = aiobench_lookup(aiobench_format_names, 3, arg,
+					    "--output-format");
 		break;
 	case 'q':
 		o->quiet = true;

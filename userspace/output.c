@@ -58,7 +58,7 @@ void aiobench_print(const struct aiobench_result *r)
 }
 
 /* @s as a JSON string: quoted, with quotes, backslashes and controls escaped. */
-static void aiobench_json_str(FILE *f, const char *s)
+void aiobench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

@@ -103,12 +103,50 @@ static uint64_t aiobench_range(const struct aiobench_opts *o, int fd,
 	return size;
 }
 
-/* Show the rate each second until every timed pass has ended. */
-static void aiobench_watch(const struct aiobench_job *jobs, unsigned int n,
-			   uint64_t start)
-{
-	uint64_t last_ios = 0, last_ns = start;
+/* What the main thread does while the timed passes run. */
+struct aiobench_watch {
+	bool progress;		/* a progress line each second */
+	bool sample[2];		/* reads', writes' IOPS each AIOBENCH_SAMPLE_MS */
+	uint64_t start, last_ns, last_ios;
+	uint64_t sample_ns, sampled[2];
+};
 
+static void aiobench_sample_add(struct aiobench_samples *s, double v)
+{
+	if (!s->n || v < s->min)
+		s->min = v;
+	if (!s->n || v > s->max)
+		s->max = v;
+	s->n++;
+	s->sum += v;
+	s->sum_sq += v * v;
+}
+
+/* At the end of an interval, its IOPS in each direction, into @r. */
+static void aiobench_sample(const struct aiobench_job *jobs, unsigned int n,
+			    struct aiobench_watch *w, struct aiobench_result *r)
+{
+	uint64_t now = aiobench_now_ns(), done[2] = { 0, 0 };
+
+	if (now - w->sample_ns < AIOBENCH_SAMPLE_MS * 1000000ull)
+		return;
+	for (unsigned int j = 0; j < n; j++) {
+		done[0] += __atomic_load_n(&jobs[j].reads, __ATOMIC_RELAXED);
+		done[1] += __atomic_load_n(&jobs[j].writes, __ATOMIC_RELAXED);
+	}
+	for (int d = 0; d < 2; d++) {
+		if (w->sample[d])
+			aiobench_sample_add(&r->samples[d], (done[d] - w->sampled[d]) *
+					    1e9 / (now - w->sample_ns));
+		w->sampled[d] = done[d];
+	}
+	w->sample_ns = now;
+}
+
+/* Watch the jobs (@w says for what) until every timed pass has ended. */
+static void aiobench_watch(const struct aiobench_job *jobs, unsigned int n,
+			   struct aiobench_watch *w, struct aiobench_result *r)
+{
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
 		bool running = false;
@@ -118,10 +156,29 @@ static void aiobench_watch(const struct aiobench_job *jobs, unsigned int n,
 			running |= !__atomic_load_n(&jobs[k].end_ns, __ATOMIC_ACQUIRE);
 		if (!running)
 			break;
-		if (aiobench_now_ns() - last_ns >= 1000000000)
-			aiobench_progress(jobs, n, start, &last_ios, &last_ns);
+		if (w->sample[0] || w->sample[1])
+			aiobench_sample(jobs, n, w, r);
+		if (w->progress && aiobench_now_ns() - w->last_ns >= 1000000000)
+			aiobench_progress(jobs, n, w->start, &w->last_ios, &w->last_ns);
 	}
-	fputs("\r\033[K", stderr);
+	if (w->progress)
+		fputs("\r\033[K", stderr);
+}
+
+/* What to watch in @o's run: a progress line, fio's IOPS samples. */
+static struct aiobench_watch aiobench_watching(const struct aiobench_opts *o)
+{
+	bool fio = o->format == AIOBENCH_FIO_JSON;
+	struct aiobench_watch w = {
+		.progress = !o->quiet && o->format == AIOBENCH_NORMAL && isatty(2),
+		.sample = {
+			fio && o->rw != AIOBENCH_WRITE && o->rw != AIOBENCH_RANDWRITE,
+			fio && o->rw != AIOBENCH_READ && o->rw != AIOBENCH_RANDREAD,
+		},
+	};
+
+	w.start = w.last_ns = w.sample_ns = aiobench_now_ns();
+	return w;
 }
 
 /*
@@ -132,10 +189,10 @@ static void aiobench_watch(const struct aiobench_job *jobs, unsigned int n,
  */
 static void aiobench_threads(const struct aiobench_opts *o,
 			     struct aiobench_job *jobs, struct rusage *ru0,
-			     struct rusage *ru1)
+			     struct rusage *ru1, struct aiobench_result *r)
 {
 	pthread_t *threads = calloc(o->jobs, sizeof(*threads));
-	bool progress = !o->quiet && !o->json && isatty(2);
+	struct aiobench_watch w;
 	pthread_barrier_t barrier;
 	unsigned int j;
 
@@ -149,8 +206,9 @@ static void aiobench_threads(const struct aiobench_opts *o,
 	}
 	pthread_barrier_wait(&barrier);
 	getrusage(RUSAGE_SELF, ru0);
-	if (progress)
-		aiobench_watch(jobs, o->jobs, aiobench_now_ns());
+	w = aiobench_watching(o);
+	if (w.progress || w.sample[0] || w.sample[1])
+		aiobench_watch(jobs, o->jobs, &w, r);
 	pthread_barrier_wait(&barrier);
 	getrusage(RUSAGE_SELF, ru1);
 	for (j = 0; j < o->jobs; j++)
@@ -176,7 +234,10 @@ static void aiobench_collect(const struct aiobench_opts *o,
 	for (j = 0; j < o->jobs; j++) {
 		const struct aiobench_job *job = &jobs[j];
 
-		aiobench_hist_merge(&r->hist, &job->hist);
+		for (int d = 0; d < 2; d++) {
+			aiobench_hist_merge(&r->hist, &job->hist[d]);
+			aiobench_hist_merge(&r->dir_hist[d], &job->hist[d]);
+		}
 		r->reads += job->reads;
 		r->writes += job->writes;
 		r->bytes += job->bytes;
@@ -188,10 +249,15 @@ static void aiobench_collect(const struct aiobench_opts *o,
 		}
 	}
 	r->ios = r->reads + r->writes;
+	r->usr_ns = aiobench_cpu_ns(&ru0->ru_utime, &ru1->ru_utime);
+	r->sys_ns = aiobench_cpu_ns(&ru0->ru_stime, &ru1->ru_stime);
 	if (r->ios) {
-		r->usr_ns_per_io = aiobench_cpu_ns(&ru0->ru_utime, &ru1->ru_utime) / r->ios;
-		r->sys_ns_per_io = aiobench_cpu_ns(&ru0->ru_stime, &ru1->ru_stime) / r->ios;
+		r->usr_ns_per_io = r->usr_ns / r->ios;
+		r->sys_ns_per_io = r->sys_ns / r->ios;
 	}
+	r->ctx = ru1->ru_nvcsw + ru1->ru_nivcsw - ru0->ru_nvcsw - ru0->ru_nivcsw;
+	r->majf = ru1->ru_majflt - ru0->ru_majflt;
+	r->minf = ru1->ru_minflt - ru0->ru_minflt;
 }
 
 int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
@@ -206,6 +272,8 @@ int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
 	memset(r, 0, sizeof(*r));
 	r->opts = *o;
 	aiobench_hist_init(&r->hist);
+	aiobench_hist_init(&r->dir_hist[0]);
+	aiobench_hist_init(&r->dir_hist[1]);
 	if (!jobs)
 		aiobench_die("out of memory");
 	fd = aiobench_open(o, r);
@@ -224,7 +292,7 @@ int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
 			goto out_jobs;
 		}
 	}
-	aiobench_threads(o, jobs, &ru0, &ru1);
+	aiobench_threads(o, jobs, &ru0, &ru1, r);
 	aiobench_collect(o, jobs, &ru0, &ru1, r);
 out_jobs:
 	for (j = 0; j < o->jobs; j++)

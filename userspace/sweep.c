@@ -157,6 +157,8 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 
 	if (cli->jobs_given)
 		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
+	if (base->format == AIOBENCH_FIO_JSON)
+		aiobench_die("sweep: --output-format fio-json is for run and compare (sweep writes CSV and JSON files)");
 	if (!aiobench_query(base->file, &info))
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	aiobench_sweep_lists(cli, &s);

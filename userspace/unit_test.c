@@ -3,6 +3,7 @@
  * aiobench's logic without I/O, natively: the latency histogram and its
  * percentiles, size parsing, the --verify pattern.  TAP output.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,9 @@ static void test_percentiles(void)
 	ok(near(aiobench_hist_percentile(&h, 99.9), 99900, 0.02), "p99.9 of 1..100000");
 	ok(aiobench_hist_percentile(&h, 100) == 100000, "p100 is the maximum");
 	ok(h.min == 1 && h.max == 100000 && h.sum == 5000050000ull, "min, max, sum");
+	/* 1..n, as a sample: variance n (n + 1) / 12 */
+	ok(fabs(aiobench_hist_stddev(&h) - sqrt(1e5 * (1e5 + 1) / 12)) < 0.01,
+	   "the standard deviation of 1..100000 is exact");
 
 	aiobench_hist_init(&h2);
 	for (int i = 0; i < 1000; i++)
@@ -67,6 +71,7 @@ static void test_percentiles(void)
 	ok(aiobench_hist_percentile(&h2, 1) == 123456 &&
 	   aiobench_hist_percentile(&h2, 99.9) == 123456,
 	   "a constant gives itself at every percentile");
+	ok(aiobench_hist_stddev(&h2) == 0, "a constant has no deviation");
 
 	aiobench_hist_init(&h2);
 	for (int i = 0; i < 99; i++)
