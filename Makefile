@@ -11,7 +11,14 @@ KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 # The module is built out of tree in build/KREL, one directory per kernel.
 MODDIR = $(CURDIR)/build/$(KREL)
 
-.PHONY: all module userspace selftests check demo bench install modules_install clean
+# make install: aiobench and the man pages under PREFIX, the module under
+# /lib/modules; all of it below DESTDIR if given (a staging tree).
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+INSTALL_MOD_PATH ?= $(DESTDIR)
+
+.PHONY: all module userspace selftests check demo bench install modules_install \
+	man_install clean
 
 all: module userspace selftests
 
@@ -50,11 +57,17 @@ bench:
 
 # Debian's headers have no System.map, so kbuild skips depmod: run it here.
 modules_install: module
-	$(MAKE) -C $(KDIR) M=$(MODDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 
-install: modules_install
-	$(MAKE) -C userspace install
+install: modules_install man_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# aiobench(1) and aiodev(4).
+man_install:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4
+	install -m 644 man/aiobench.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/aiodev.4 $(DESTDIR)$(MANDIR)/man4
 
 clean:
 	rm -rf build

@@ -91,7 +91,7 @@ static const char aiobench_usage[] =
 "  -j, --jobs N           threads, each with its own engine (default 1;\n"
 "                         compare and sweep set it per engine)\n"
 "      --threads N        the same as --jobs\n"
-"  -t, --runtime SEC      run this long (default 3)\n"
+"  -t, --runtime SEC      run this long (default 3; sweep: 1 a point)\n"
 "  -n, --ops N            or this many I/Os per job (then --runtime is unused)\n"
 "      --offset SIZE      start of the range used (default 0)\n"
 "      --size SIZE        length of the range (default: to the end of FILE)\n"
