@@ -33,7 +33,8 @@ static void aiobench_plot(const char *out, uint64_t lat, int ne)
 		"plot for [i=3:%d] '%s/sweep-%" PRIu64 ".dat' using 1:i with linespoints "
 		"title columnheader(i)", out, lat, lat, ne + 2, out, lat);
 	if (lat)
-		fprintf(f, ", '' using 1:2 with lines dashtype 2 title \"ideal (Little's law)\"");
+		fprintf(f, ", '' using 1:2 with lines dashtype 2 lc rgb 'black' "
+			"title \"ideal (Little's law)\"");
 	fputc('\n', f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", gp);
