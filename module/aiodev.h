@@ -11,9 +11,11 @@
 #include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/refcount.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
+#include <linux/timerqueue.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
@@ -66,18 +68,24 @@ struct aiodev_stats {
  *	concurrent I/O to overlapping ranges sees an undefined mix of the
  *	data, as it would on hardware.
  * @dev: the class device, /sys/class/aiodev/aiodevN
- * @wq: completes requests in workqueue mode and releases pinned pages
+ * @wq: runs @defer_work
+ * @deferred: requests for @defer_work: completions in workqueue mode and
+ *	of large requests, pages to release that must be dirtied
+ * @defer_work: works through @deferred, in process context
+ * @timer: fires at the earliest due time in @due (armed under @lock)
  * @stats: per-CPU counters
  * @poll_wait: woken when a queue slot frees, for poll()
  * @nr_rqs: requests allocated; the device is not freed before it is 0
  * @lock: protects @cfg (writers; the submit path reads it under @lock),
- *	@waiting, @in_service, @bus_free, @max_in_flight and @seq.  Taken
- *	from process context with bottom halves off and from the hrtimer's
- *	softirq callback.
+ *	@waiting, @nr_waiting, @due, @in_service, @bus_free,
+ *	@max_in_flight, @seq, the state of every request, and the arming of
+ *	@timer.  Taken from process context with bottom halves off and from
+ *	the timer's softirq callback.
  * @cfg: the emulated hardware
  * @waiting: requests waiting for a queue slot, oldest first
  * @nr_waiting: length of @waiting
- * @in_service: requests holding a queue slot
+ * @due: requests holding a queue slot, by due time
+ * @in_service: requests in @due
  * @bus_free: when the shared transfer bus is next idle (bandwidth model)
  * @max_in_flight: highest @nr_waiting + @in_service seen
  * @seq: requests submitted per direction since the last change of @cfg
@@ -89,6 +97,9 @@ struct aiodev {
 	void *data;
 	struct device *dev;
 	struct workqueue_struct *wq;
+	struct llist_head deferred;
+	struct work_struct defer_work;
+	struct hrtimer timer;
 	struct aiodev_stats __percpu *stats;
 	wait_queue_head_t poll_wait;
 	atomic_t nr_rqs;
@@ -97,6 +108,7 @@ struct aiodev {
 	struct aiodev_config cfg;
 	struct list_head waiting;
 	unsigned int nr_waiting;
+	struct timerqueue_head due;
 	unsigned int in_service;
 	ktime_t bus_free;
 	unsigned int max_in_flight;
@@ -109,11 +121,26 @@ enum aiodev_rq_kind {
 	AIODEV_RQ_CMD,		/* io_uring passthrough, buffer in @iter or @bvec */
 };
 
+/* Where a request is; changed under @ad->lock until AIODEV_RQ_DONE. */
+enum aiodev_rq_state {
+	AIODEV_RQ_NEW,		/* not queued yet */
+	AIODEV_RQ_WAITING,	/* on @ad->waiting */
+	AIODEV_RQ_IN_SERVICE,	/* holds a slot, in @ad->due */
+	AIODEV_RQ_DONE,		/* finished or taken back: its completion's */
+	AIODEV_RQ_RELEASE,	/* completed, its pages left to the worker */
+};
+
+/* Pages a request keeps in itself (more are allocated): 16 KiB. */
+#define AIODEV_INLINE_BVECS	4
+
 /**
  * struct aiodev_rq - one request, from submission to completion
  * @ad: the device
- * @node: in @ad->waiting while it waits for a slot
- * @queued: on @ad->waiting (under @ad->lock)
+ * @node: in @ad->waiting while it waits for a slot; then in the timer's
+ *	list of finished requests
+ * @due: in @ad->due while in service; @due.expires is its due time
+ * @defer: in @ad->deferred
+ * @state: an enum aiodev_rq_state
  * @kind: who waits for it and where its data goes
  * @mode: the completion mode when it was submitted
  * @write: direction
@@ -121,12 +148,11 @@ enum aiodev_rq_kind {
  * @len: bytes to move (within the device)
  * @status: 0, or the error it completes with
  * @submitted: submission time, for the latency histogram
- * @due: when the device finishes it
  * @ref: AIODEV_RQ_SYNC: one for the waiter, one for the device
  * @done: AIODEV_RQ_SYNC: completed when the request is
  * @iocb: AIODEV_RQ_KIOCB: the caller's kiocb
  * @bvec: AIODEV_RQ_KIOCB, and AIODEV_RQ_CMD with @iopoll and a user buffer:
- *	the user's pages, taken at submission
+ *	the user's pages, taken at submission (@inline_bvec or allocated)
  * @nr_bvec: entries in @bvec
  * @release: the pages of @bvec hold a pin or reference to drop
  * @dirty: the pages were written by the device (a read)
@@ -134,13 +160,14 @@ enum aiodev_rq_kind {
  * @iter: AIODEV_RQ_CMD: its buffer (user memory or a registered buffer)
  * @iopoll: AIODEV_RQ_CMD: on a polled ring, completed by the poller
  * @polled: AIODEV_RQ_CMD with @iopoll: the device has finished it
- * @timer: fires at @due
- * @work: workqueue mode completion; page release
+ * @inline_bvec: @bvec of a small request
  */
 struct aiodev_rq {
 	struct aiodev *ad;
 	struct list_head node;
-	bool queued;
+	struct timerqueue_node due;
+	struct llist_node defer;
+	enum aiodev_rq_state state;
 	enum aiodev_rq_kind kind;
 	enum aiodev_completion mode;
 	bool write;
@@ -148,7 +175,6 @@ struct aiodev_rq {
 	size_t len;
 	int status;
 	ktime_t submitted;
-	ktime_t due;
 	refcount_t ref;
 	struct completion done;
 	struct kiocb *iocb;
@@ -160,8 +186,7 @@ struct aiodev_rq {
 	struct iov_iter iter;
 	bool iopoll;
 	bool polled;
-	struct hrtimer timer;
-	struct work_struct work;
+	struct bio_vec inline_bvec[AIODEV_INLINE_BVECS];
 };
 
 /* aiodev_io.c */
@@ -173,6 +198,7 @@ int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 		  unsigned int flags);
 bool aiodev_has_slot(struct aiodev *ad);
 void aiodev_dispatch(struct aiodev *ad);
+void aiodev_io_setup(struct aiodev *ad);
 void aiodev_drain(struct aiodev *ad);
 struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp);
 void aiodev_rq_put(struct aiodev_rq *rq);

@@ -9,7 +9,14 @@
  *
  * The device: when a request takes a slot, its due time follows from the
  * service time (latency_ns with its jitter) and from the bandwidth model, a
- * bus shared by all slots that moves bandwidth_mbps.  An hrtimer fires then.
+ * bus shared by all slots that moves bandwidth_mbps.  The requests in
+ * service sit in a timerqueue ordered by due time, and one hrtimer per
+ * device is armed to the earliest: each expiry finishes every request that
+ * is due, starts the waiting ones in the slots they free, and completes the
+ * finished ones outside the lock.  (One timer per request cost a timer
+ * interrupt and softirq per request; null_blk found that re-arming a shared
+ * timer for each new command delays earlier ones: the queue is armed to its
+ * earliest deadline, re-armed only when a new request is due sooner.)
  *
  * Completion depends on who waits:
  *  - A synchronous kiocb (read(2), pread(2), ...), and in inline mode every
@@ -57,7 +64,6 @@
 
 static struct kmem_cache *aiodev_rq_cache;
 
-static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer);
 static void aiodev_complete(struct aiodev_rq *rq);
 
 struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
@@ -67,10 +73,8 @@ struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
 	if (!rq)
 		return NULL;
 	rq->ad = ad;
-	INIT_LIST_HEAD(&rq->node);
+	timerqueue_init(&rq->due);
 	refcount_set(&rq->ref, 1);
-	aiodev_hrtimer_setup(&rq->timer, aiodev_timer_fn, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_ABS_SOFT);
 	atomic_inc(&ad->nr_rqs);
 	return rq;
 }
@@ -81,7 +85,8 @@ void aiodev_rq_put(struct aiodev_rq *rq)
 
 	if (!refcount_dec_and_test(&rq->ref))
 		return;
-	kvfree(rq->bvec);
+	if (rq->bvec != rq->inline_bvec)
+		kvfree(rq->bvec);
 	kmem_cache_free(aiodev_rq_cache, rq);
 	if (atomic_dec_and_test(&ad->nr_rqs))
 		wake_up_var(&ad->nr_rqs);
@@ -144,7 +149,11 @@ int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter)
 	int i, err = -EFAULT;
 	ssize_t n;
 
-	rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec), GFP_KERNEL);
+	/* Small requests, the common ones, keep their pages in @rq. */
+	if (max <= ARRAY_SIZE(rq->inline_bvec))
+		rq->bvec = rq->inline_bvec;
+	else
+		rq->bvec = kvmalloc_array(max, sizeof(*rq->bvec), GFP_KERNEL);
 	if (!rq->bvec)
 		return -ENOMEM;
 	rq->release = aiodev_extract_holds_pages(iter);
@@ -172,7 +181,8 @@ int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter)
 		rq->len = got;
 		return 0;
 	}
-	kvfree(rq->bvec);
+	if (rq->bvec != rq->inline_bvec)
+		kvfree(rq->bvec);
 	rq->bvec = NULL;
 	return err;
 }
@@ -256,24 +266,45 @@ static u64 aiodev_service_ns(const struct aiodev_config *cfg)
 	}
 }
 
-/* A request takes a slot: the device sets its due time.  @ad->lock held. */
-static void aiodev_start(struct aiodev_rq *rq)
+/*
+ * Arm the device's timer for the earliest request in service, unless it
+ * fires by then already.  @ad->lock held: the timer is armed only under it,
+ * so its expiry is stable here.
+ */
+static void aiodev_arm(struct aiodev *ad)
+{
+	struct timerqueue_node *next = timerqueue_getnext(&ad->due);
+
+	if (next && (!hrtimer_is_queued(&ad->timer) ||
+		     next->expires < hrtimer_get_expires(&ad->timer)))
+		hrtimer_start(&ad->timer, next->expires, HRTIMER_MODE_ABS_SOFT);
+}
+
+/*
+ * A request takes a slot at @now: the device sets its due time, and the
+ * timer fires by then.  @ad->lock held.
+ */
+static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 {
 	struct aiodev *ad = rq->ad;
 	u64 service_ns = aiodev_service_ns(&ad->cfg);
 	u32 mbps = ad->cfg.bandwidth_mbps;
-	ktime_t now = ktime_get();
+	ktime_t due = ktime_add_ns(now, service_ns);
 
 	trace_aiodev_start(rq, service_ns);
-	rq->due = ktime_add_ns(now, service_ns);
 	if (mbps) {
 		u64 xfer_ns = div64_u64((u64)rq->len * NSEC_PER_SEC,
 					(u64)mbps << 20);
 
 		ad->bus_free = ktime_add_ns(max(now, ad->bus_free), xfer_ns);
-		rq->due = max(rq->due, ad->bus_free);
+		due = max(due, ad->bus_free);
 	}
+	rq->due.expires = due;
+	rq->state = AIODEV_RQ_IN_SERVICE;
 	ad->in_service++;
+	/* Re-armed only for a new earliest: no jitter, no re-arming. */
+	if (timerqueue_add(&ad->due, &rq->due))
+		aiodev_arm(ad);
 }
 
 /* The error-injection verdict for a new read or write.  @ad->lock held. */
@@ -310,86 +341,59 @@ bool aiodev_has_slot(struct aiodev *ad)
  * Takes a free slot, or joins the waiting list; with @nowait a request that
  * would wait for a slot is refused with -EAGAIN instead.  In inline mode a
  * request that the device finishes at once (latency 0, unlimited
- * bandwidth) completes here, in the submitter.
+ * bandwidth) completes here, in the submitter, without taking a slot.
  */
 int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 {
 	struct aiodev *ad = rq->ad;
-	bool inline_now = false;
-	bool started;
+	bool at_once = false;
+	bool slot;
 
 	rq->submitted = ktime_get();
 	spin_lock_bh(&ad->lock);
-	started = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
-	if (!started && nowait) {
+	slot = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
+	if (!slot && nowait) {
 		spin_unlock_bh(&ad->lock);
 		return -EAGAIN;
 	}
 	/* Under the lock: once queued, @rq may complete on another CPU. */
 	trace_aiodev_submit(rq);
-	if (started) {
-		inline_now = rq->mode == AIODEV_COMPLETION_INLINE &&
-			     !ad->cfg.latency_ns && !ad->cfg.bandwidth_mbps;
-		aiodev_start(rq);
+	rq->status = aiodev_inject(ad, rq);
+	ad->max_in_flight = max(ad->max_in_flight,
+				ad->in_service + ad->nr_waiting + 1);
+	if (slot && rq->mode == AIODEV_COMPLETION_INLINE &&
+	    !ad->cfg.latency_ns && !ad->cfg.bandwidth_mbps) {
+		trace_aiodev_start(rq, 0);
+		rq->state = AIODEV_RQ_DONE;
+		at_once = true;
+	} else if (slot) {
+		aiodev_start(rq, rq->submitted);
 	} else {
 		list_add_tail(&rq->node, &ad->waiting);
 		ad->nr_waiting++;
-		rq->queued = true;
+		rq->state = AIODEV_RQ_WAITING;
 	}
-	rq->status = aiodev_inject(ad, rq);
-	ad->max_in_flight = max(ad->max_in_flight,
-				ad->in_service + ad->nr_waiting);
 	spin_unlock_bh(&ad->lock);
 
-	if (inline_now)
+	if (at_once)
 		aiodev_complete(rq);
-	else if (started)
-		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
 	return 0;
 }
 
-/* Take a waiting request off the list; false if it has been started. */
-static bool aiodev_unqueue(struct aiodev_rq *rq)
-{
-	struct aiodev *ad = rq->ad;
-	bool waiting;
-
-	spin_lock_bh(&ad->lock);
-	waiting = rq->queued;
-	if (waiting) {
-		list_del(&rq->node);
-		ad->nr_waiting--;
-		rq->queued = false;
-	}
-	spin_unlock_bh(&ad->lock);
-	return waiting;
-}
-
 /* Start waiting requests while slots are free.  @ad->lock held. */
-static void aiodev_start_waiting(struct aiodev *ad, struct list_head *started)
+static void aiodev_start_waiting(struct aiodev *ad, ktime_t now)
 {
 	struct aiodev_rq *rq;
 
 	while (ad->nr_waiting && ad->in_service < ad->cfg.queue_depth) {
 		rq = list_first_entry(&ad->waiting, struct aiodev_rq, node);
-		list_move_tail(&rq->node, started);
+		list_del(&rq->node);
 		ad->nr_waiting--;
-		rq->queued = false;
-		aiodev_start(rq);
+		aiodev_start(rq, now);
 	}
 }
 
-/* Arm the timers of requests aiodev_start_waiting() started. */
-static void aiodev_arm(struct list_head *started)
-{
-	struct aiodev_rq *rq, *next;
-
-	/* Once its timer runs, a request may complete and be freed. */
-	list_for_each_entry_safe(rq, next, started, node)
-		hrtimer_start(&rq->timer, rq->due, HRTIMER_MODE_ABS_SOFT);
-}
-
-/* A slot may be free: tell poll() (see aiodev_poll()). */
+/* Slots may be free: tell poll() (see aiodev_poll()). */
 static void aiodev_wake_pollers(struct aiodev *ad)
 {
 	if (wq_has_sleeper(&ad->poll_wait))
@@ -397,35 +401,42 @@ static void aiodev_wake_pollers(struct aiodev *ad)
 			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
 }
 
-/* A request leaves its slot: start the next, tell poll() there is room. */
-static void aiodev_release_slot(struct aiodev *ad)
-{
-	LIST_HEAD(started);
-
-	spin_lock_bh(&ad->lock);
-	ad->in_service--;
-	aiodev_start_waiting(ad, &started);
-	spin_unlock_bh(&ad->lock);
-	aiodev_arm(&started);
-	aiodev_wake_pollers(ad);
-}
-
 /**
  * aiodev_cancel - take back a request the device has not finished
  * @rq: a request handed to aiodev_queue()
  *
- * Return: true if @rq was still waiting for a slot or its timer had not
- * fired: it is the caller's again.  False if it is completing: the
- * completion path still owns it.
+ * Return: true if @rq was still waiting for a slot or in service: it is
+ * the caller's again.  False if the device has finished it: the
+ * completion path owns it.
  */
 bool aiodev_cancel(struct aiodev_rq *rq)
 {
-	if (aiodev_unqueue(rq))
-		return true;
-	if (hrtimer_try_to_cancel(&rq->timer) <= 0)
-		return false;
-	aiodev_release_slot(rq->ad);
-	return true;
+	struct aiodev *ad = rq->ad;
+	bool cancelled = true;
+
+	spin_lock_bh(&ad->lock);
+	switch (rq->state) {
+	case AIODEV_RQ_WAITING:
+		list_del(&rq->node);
+		ad->nr_waiting--;
+		break;
+	case AIODEV_RQ_IN_SERVICE:
+		/* The timer may fire for nothing: it finds no request due. */
+		timerqueue_del(&ad->due, &rq->due);
+		ad->in_service--;
+		if (ad->nr_waiting)
+			aiodev_start_waiting(ad, ktime_get());
+		break;
+	default:
+		cancelled = false;
+		break;
+	}
+	if (cancelled)
+		rq->state = AIODEV_RQ_DONE;
+	spin_unlock_bh(&ad->lock);
+	if (cancelled)
+		aiodev_wake_pollers(ad);
+	return cancelled;
 }
 
 /**
@@ -437,12 +448,10 @@ bool aiodev_cancel(struct aiodev_rq *rq)
  */
 void aiodev_dispatch(struct aiodev *ad)
 {
-	LIST_HEAD(started);
-
 	spin_lock_bh(&ad->lock);
-	aiodev_start_waiting(ad, &started);
+	if (ad->nr_waiting)
+		aiodev_start_waiting(ad, ktime_get());
 	spin_unlock_bh(&ad->lock);
-	aiodev_arm(&started);
 	aiodev_wake_pollers(ad);
 }
 
@@ -465,30 +474,46 @@ void aiodev_account(struct aiodev_rq *rq, ssize_t ret)
 	trace_aiodev_complete(rq, ret, lat);
 }
 
-static void aiodev_release_work(struct work_struct *work)
+/*
+ * Hand @rq to the device's worker: its completion (@rq->state
+ * AIODEV_RQ_DONE) or, once it is completed, the release of its pages
+ * (AIODEV_RQ_RELEASE).  In order: the worker reverses the list.
+ */
+static void aiodev_defer(struct aiodev_rq *rq)
 {
-	struct aiodev_rq *rq = container_of(work, struct aiodev_rq, work);
+	struct aiodev *ad = rq->ad;
 
-	aiodev_release_pages(rq, true);
-	aiodev_rq_put(rq);
+	if (llist_add(&rq->defer, &ad->deferred))
+		queue_work(ad->wq, &ad->defer_work);
+}
+
+static void aiodev_defer_work(struct work_struct *work)
+{
+	struct aiodev *ad = container_of(work, struct aiodev, defer_work);
+	struct llist_node *list = llist_del_all(&ad->deferred);
+	struct aiodev_rq *rq, *next;
+
+	llist_for_each_entry_safe(rq, next, llist_reverse_order(list), defer) {
+		if (rq->state == AIODEV_RQ_RELEASE) {
+			aiodev_release_pages(rq, true);
+			aiodev_rq_put(rq);
+		} else {
+			aiodev_complete(rq);
+		}
+	}
 }
 
 /*
  * aiodev_complete - the device has finished @rq
  *
- * Runs where the completion mode says: in the hrtimer's softirq (timer),
- * in the workqueue (workqueue), or in the submitter (inline, at once).
- * Moves an asynchronous request's data, frees the slot, then tells the
- * waiter or the kiocb's owner.
+ * Runs where the completion mode says: in the timer's softirq (timer), in
+ * the device's worker (workqueue), or in the submitter (inline, at once).
+ * Its slot is free already.  Moves an asynchronous request's data, then
+ * tells the waiter or the kiocb's owner.
  */
 static void aiodev_complete(struct aiodev_rq *rq)
 {
-	struct aiodev *ad = rq->ad;
 	ssize_t ret = rq->status;
-
-	if (rq->kind == AIODEV_RQ_KIOCB && !ret)
-		ret = aiodev_copy_pages(rq);
-	aiodev_release_slot(ad);
 
 	switch (rq->kind) {
 	case AIODEV_RQ_SYNC:
@@ -504,21 +529,18 @@ static void aiodev_complete(struct aiodev_rq *rq)
 		break;
 	}
 
+	if (!ret)
+		ret = aiodev_copy_pages(rq);
 	aiodev_account(rq, ret);
 	if (ret > 0)
 		rq->iocb->ki_pos += ret;
 	rq->iocb->ki_complete(rq->iocb, ret);
 	if (!aiodev_release_pages(rq, in_task())) {
-		INIT_WORK(&rq->work, aiodev_release_work);
-		queue_work(ad->wq, &rq->work);
+		rq->state = AIODEV_RQ_RELEASE;
+		aiodev_defer(rq);
 		return;
 	}
 	aiodev_rq_put(rq);
-}
-
-static void aiodev_complete_work(struct work_struct *work)
-{
-	aiodev_complete(container_of(work, struct aiodev_rq, work));
 }
 
 /*
@@ -527,17 +549,42 @@ static void aiodev_complete_work(struct work_struct *work)
  */
 #define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
 
+/*
+ * The device's timer: the requests in service that are due now leave their
+ * slots, waiting requests take them, the timer is armed for what remains,
+ * and the finished requests complete outside the lock, in the order they
+ * finished.
+ */
 static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 {
-	struct aiodev_rq *rq = container_of(timer, struct aiodev_rq, timer);
+	struct aiodev *ad = container_of(timer, struct aiodev, timer);
+	struct timerqueue_node *next;
+	struct aiodev_rq *rq, *tmp;
+	ktime_t now = ktime_get();
+	LIST_HEAD(done);
 
-	if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
-	    (rq->kind == AIODEV_RQ_KIOCB && rq->len > AIODEV_SOFTIRQ_COPY_MAX)) {
-		INIT_WORK(&rq->work, aiodev_complete_work);
-		queue_work(rq->ad->wq, &rq->work);
-	} else {
-		aiodev_complete(rq);
+	spin_lock(&ad->lock);
+	while ((next = timerqueue_getnext(&ad->due)) && next->expires <= now) {
+		rq = container_of(next, struct aiodev_rq, due);
+		timerqueue_del(&ad->due, next);
+		rq->state = AIODEV_RQ_DONE;
+		list_add_tail(&rq->node, &done);
+		ad->in_service--;
 	}
+	aiodev_start_waiting(ad, now);
+	aiodev_arm(ad);
+	spin_unlock(&ad->lock);
+
+	/* Once completed, a request may be freed: _safe. */
+	list_for_each_entry_safe(rq, tmp, &done, node) {
+		if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
+		    (rq->kind == AIODEV_RQ_KIOCB &&
+		     rq->len > AIODEV_SOFTIRQ_COPY_MAX))
+			aiodev_defer(rq);
+		else
+			aiodev_complete(rq);
+	}
+	aiodev_wake_pollers(ad);
 	return HRTIMER_NORESTART;
 }
 
@@ -558,8 +605,8 @@ static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 		return ret;
 	}
 	if (wait_for_completion_killable(&rq->done)) {
-		/* Take it back if it has not started, or leave it to finish. */
-		if (aiodev_unqueue(rq))
+		/* Take it back if the device has not finished it. */
+		if (aiodev_cancel(rq))
 			aiodev_rq_put(rq);
 		return -EINTR;
 	}
@@ -687,18 +734,36 @@ int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 }
 
 /**
+ * aiodev_io_setup - the request path's part of a new device
+ * @ad: the device, zeroed
+ */
+void aiodev_io_setup(struct aiodev *ad)
+{
+	spin_lock_init(&ad->lock);
+	INIT_LIST_HEAD(&ad->waiting);
+	timerqueue_init_head(&ad->due);
+	aiodev_hrtimer_setup(&ad->timer, aiodev_timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_SOFT);
+	init_llist_head(&ad->deferred);
+	INIT_WORK(&ad->defer_work, aiodev_defer_work);
+	init_waitqueue_head(&ad->poll_wait);
+	atomic_set(&ad->nr_rqs, 0);
+}
+
+/**
  * aiodev_drain - wait until no request of @ad remains
  * @ad: the device, whose files are all closed
  *
  * A request can outlive its file: the kiocb's owner may drop the file once
  * ki_complete() has run, while the timer or worker still releases pages.
- * After the last request is freed, synchronize_rcu() waits out the softirq
- * that freed it; the caller's destroy_workqueue() waits out the workers.
+ * After the last request is freed, hrtimer_cancel() waits out the timer
+ * that may have freed it; the caller's destroy_workqueue() waits out the
+ * worker.
  */
 void aiodev_drain(struct aiodev *ad)
 {
 	wait_var_event(&ad->nr_rqs, !atomic_read(&ad->nr_rqs));
-	synchronize_rcu();
+	hrtimer_cancel(&ad->timer);
 }
 
 int aiodev_io_init(void)

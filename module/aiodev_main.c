@@ -118,10 +118,7 @@ static int aiodev_create(struct aiodev *ad, unsigned int index)
 	ad->index = index;
 	ad->size = (loff_t)size_mb << 20;
 	ad->cfg = aiodev_defaults;
-	spin_lock_init(&ad->lock);
-	INIT_LIST_HEAD(&ad->waiting);
-	init_waitqueue_head(&ad->poll_wait);
-	atomic_set(&ad->nr_rqs, 0);
+	aiodev_io_setup(ad);
 
 	ad->data = __vmalloc(ad->size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!ad->data) {
