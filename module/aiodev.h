@@ -20,6 +20,7 @@
 #include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 /* The passthrough ABI; also enum aiodev_completion and enum aiodev_jitter. */
 #include <uapi/linux/aiodev.h>
@@ -27,27 +28,43 @@
 struct io_uring_cmd;
 struct io_comp_batch;
 
-/* Error injection for one direction: requests fail with -EIO. */
+/* Fault injection for one direction. */
 struct aiodev_inject {
-	u32 every;		/* every Nth request, 0: off */
-	u32 percent;		/* this percentage of requests */
-	u64 bad_start;		/* requests touching [bad_start, bad_end) */
+	u32 every;		/* every Nth request fails with -EIO, 0: off */
+	u32 percent;		/* this percentage of requests fails */
+	u64 bad_start;		/* requests touching [bad_start, bad_end) fail */
 	u64 bad_end;		/* bad_start == bad_end: no bad range */
+	u32 bad_fails;		/* only the range's first N accesses fail; 0: all */
+	u32 hang_every;		/* every Nth request hangs, 0: off */
+	u32 hang_percent;	/* this percentage of requests hangs */
 };
+
+/* write_latency_ns when writes take latency_ns (sysfs: "same"). */
+#define AIODEV_SAME_LATENCY	U64_MAX
 
 /* The emulated hardware: what sysfs and the module parameters set. */
 struct aiodev_config {
 	u64 latency_ns;
+	u64 write_latency_ns;	/* or AIODEV_SAME_LATENCY */
 	enum aiodev_jitter jitter;
 	u32 bandwidth_mbps;	/* MiB/s, 0: unlimited */
 	u32 queue_depth;	/* requests in service at once */
 	enum aiodev_completion completion;
+	u32 timeout_ms;		/* a hung request fails after it; 0: never */
+	u64 cache_size;		/* bytes of volatile write cache; 0: none */
 	struct aiodev_inject inject[2];	/* [READ], [WRITE] */
+	u32 spike_every;	/* every Nth request takes spike_ns more */
+	u32 spike_percent;	/* this percentage of requests does */
+	u64 spike_ns;
+	u64 stall_ns;		/* the device serves nothing for stall_ns */
+	u64 stall_period_ns;	/* every stall_period_ns; 0: never */
 };
 
 #define AIODEV_MAX_LATENCY_NS	(10ULL * NSEC_PER_SEC)
 #define AIODEV_MAX_BANDWIDTH	SZ_1M		/* MiB/s */
 #define AIODEV_MAX_QUEUE_DEPTH	4096U
+#define AIODEV_MAX_TIMEOUT_MS	(3600U * MSEC_PER_SEC)
+#define AIODEV_MAX_STALL_NS	(3600ULL * NSEC_PER_SEC)
 #define AIODEV_LAT_BUCKETS	40	/* log2 buckets of ns, up to ~18 min */
 
 /* Per-CPU counters of completed requests. */
@@ -57,8 +74,28 @@ struct aiodev_stats {
 	u64 errors[2];
 	u64 eagain;		/* requests refused with -EAGAIN */
 	u64 nops;		/* AIODEV_URING_CMD_NOP: no data, no direction */
+	u64 hung;		/* requests that hung */
+	u64 timed_out;		/* hung requests that failed with -ETIMEDOUT */
+	u64 cancelled;		/* requests taken back before the device finished */
+	u64 spikes;		/* requests that took spike_ns more */
+	u64 flushes;		/* volatile write cache flushes */
+	u64 lost_bytes;		/* bytes of the cache that power cuts discarded */
 	u64 lat[AIODEV_LAT_BUCKETS];	/* bucket i: [2^i, 2^(i+1)) ns */
 };
+
+/*
+ * The volatile write cache, as an undo log: the store always holds the
+ * newest data (reads see the cache), and @saved holds, for every block
+ * written since the last flush, what it held then, what a power cut
+ * brings back.  aiodev_cache.c.
+ */
+struct aiodev_cache {
+	spinlock_t lock;	/* @saved, @nr; taken with interrupts off */
+	struct xarray saved;	/* block index -> its flushed contents */
+	unsigned long nr;	/* blocks in @saved */
+};
+
+#define AIODEV_CACHE_BLOCK	PAGE_SIZE
 
 /**
  * struct aiodev - one /dev/aiodevN
@@ -78,9 +115,11 @@ struct aiodev_stats {
  * @nr_rqs: requests allocated; the device is not freed before it is 0
  * @lock: protects @cfg (writers; the submit path reads it under @lock),
  *	@waiting, @nr_waiting, @due, @in_service, @bus_free,
- *	@max_in_flight, @seq, the state of every request, and the arming of
- *	@timer.  Taken from process context with bottom halves off and from
- *	the timer's softirq callback.
+ *	@max_in_flight, @nr_hung, @seq, @spike_seq, @bad_left, @stall_epoch, the state
+ *	of every request, and the arming of @timer.  Taken with interrupts
+ *	off: from process context, the timer's softirq callback, and aio's
+ *	cancel callback (under aio's own lock, with interrupts off).  The
+ *	hrtimer's base lock nests inside it.
  * @cfg: the emulated hardware
  * @waiting: requests waiting for a queue slot, oldest first
  * @nr_waiting: length of @waiting
@@ -88,8 +127,14 @@ struct aiodev_stats {
  * @in_service: requests in @due
  * @bus_free: when the shared transfer bus is next idle (bandwidth model)
  * @max_in_flight: highest @nr_waiting + @in_service seen
+ * @nr_hung: hung requests waiting or in service
  * @seq: requests submitted per direction since the last change of @cfg
- *	(for inject.every)
+ *	(for inject.every and inject.hang_every)
+ * @spike_seq: requests submitted since the last change (spike_every)
+ * @bad_left: accesses of inject.bad_start..bad_end left to fail, when
+ *	inject.bad_fails is set (from the last change)
+ * @stall_epoch: when stall windows start (the last change)
+ * @cache: the volatile write cache
  */
 struct aiodev {
 	unsigned int index;
@@ -112,7 +157,13 @@ struct aiodev {
 	unsigned int in_service;
 	ktime_t bus_free;
 	unsigned int max_in_flight;
+	unsigned int nr_hung;
 	u64 seq[2];
+	u64 spike_seq;
+	u32 bad_left[2];
+	ktime_t stall_epoch;
+
+	struct aiodev_cache cache;
 };
 
 enum aiodev_rq_kind {
@@ -147,6 +198,12 @@ enum aiodev_rq_state {
  * @pos: device offset
  * @len: bytes to move (within the device)
  * @status: 0, or the error it completes with
+ * @hung: the device will not finish it: it waits for a cancellation, its
+ *	owner to close the file, or timeout_ms
+ * @dsync: a write that bypasses the volatile write cache
+ * @spike_ns: extra service time (inject spike_*)
+ * @file: the file it was submitted on
+ * @owner: the submitter's files (->flush() of a hung request's owner)
  * @submitted: submission time, for the latency histogram
  * @ref: AIODEV_RQ_SYNC: one for the waiter, one for the device
  * @done: AIODEV_RQ_SYNC: completed when the request is
@@ -174,6 +231,11 @@ struct aiodev_rq {
 	loff_t pos;
 	size_t len;
 	int status;
+	bool hung;
+	bool dsync;
+	u64 spike_ns;
+	struct file *file;
+	fl_owner_t owner;
 	ktime_t submitted;
 	refcount_t ref;
 	struct completion done;
@@ -200,17 +262,29 @@ bool aiodev_has_slot(struct aiodev *ad);
 void aiodev_dispatch(struct aiodev *ad);
 void aiodev_io_setup(struct aiodev *ad);
 void aiodev_drain(struct aiodev *ad);
-struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp);
+struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp);
 void aiodev_rq_put(struct aiodev_rq *rq);
 int aiodev_queue(struct aiodev_rq *rq, bool nowait);
 ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
 		       bool nowait);
 bool aiodev_cancel(struct aiodev_rq *rq);
+int aiodev_flush(struct file *file, fl_owner_t id);
+void aiodev_reconfigured(struct aiodev *ad);
 ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter);
 int aiodev_take_pages(struct aiodev_rq *rq, struct iov_iter *iter);
 ssize_t aiodev_copy_pages(struct aiodev_rq *rq);
 bool aiodev_release_pages(struct aiodev_rq *rq, bool may_sleep);
 void aiodev_account(struct aiodev_rq *rq, ssize_t ret);
+
+/* aiodev_cache.c */
+void aiodev_cache_init(struct aiodev_cache *cache);
+void aiodev_cache_write(struct aiodev *ad, loff_t pos, size_t len, bool dsync);
+void aiodev_cache_written(struct aiodev *ad, loff_t pos, size_t len,
+			  bool dsync);
+void aiodev_cache_flush(struct aiodev *ad);
+void aiodev_cache_power_cut(struct aiodev *ad);
+u64 aiodev_cache_dirty(struct aiodev *ad);
+void aiodev_cache_destroy(struct aiodev *ad);
 
 /* aiodev_uring.c */
 int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
@@ -222,5 +296,8 @@ void aiodev_uring_complete(struct aiodev_rq *rq);
 extern const struct attribute_group *aiodev_groups[];
 int aiodev_cfg_set_param(struct aiodev_config *cfg, const char *name,
 			 const char *val);
+int aiodev_cfg_get_param(const struct aiodev_config *cfg, const char *name,
+			 char *buf);
+bool aiodev_cfg_valid(const struct aiodev_config *cfg);
 
 #endif /* AIODEV_H */

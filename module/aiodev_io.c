@@ -42,6 +42,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/aio.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/log2.h>
@@ -65,14 +66,19 @@
 static struct kmem_cache *aiodev_rq_cache;
 
 static void aiodev_complete(struct aiodev_rq *rq);
+static void aiodev_defer(struct aiodev_rq *rq);
 
-struct aiodev_rq *aiodev_rq_alloc(struct aiodev *ad, gfp_t gfp)
+/* A new request on @file, from the current task. */
+struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp)
 {
 	struct aiodev_rq *rq = kmem_cache_zalloc(aiodev_rq_cache, gfp);
+	struct aiodev *ad = file->private_data;
 
 	if (!rq)
 		return NULL;
 	rq->ad = ad;
+	rq->file = file;
+	rq->owner = current->files;
 	timerqueue_init(&rq->due);
 	refcount_set(&rq->ref, 1);
 	atomic_inc(&ad->nr_rqs);
@@ -198,6 +204,8 @@ ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
 	void *data = rq->ad->data + rq->pos;
 	unsigned int i;
 
+	if (rq->write)
+		aiodev_cache_write(rq->ad, rq->pos, rq->len, rq->dsync);
 	for (i = 0; i < rq->nr_bvec; i++) {
 		const struct bio_vec *bv = &rq->bvec[i];
 
@@ -209,6 +217,8 @@ ssize_t aiodev_copy_pages(struct aiodev_rq *rq)
 				       bv->bv_len);
 		data += bv->bv_len;
 	}
+	if (rq->write)
+		aiodev_cache_written(rq->ad, rq->pos, rq->len, rq->dsync);
 	/* Only pages the device wrote are dirtied when released. */
 	rq->dirty = !rq->write;
 	return rq->len;
@@ -220,10 +230,13 @@ ssize_t aiodev_copy(struct aiodev_rq *rq, struct iov_iter *iter)
 	void *data = rq->ad->data + rq->pos;
 	size_t done;
 
-	if (rq->write)
+	if (rq->write) {
+		aiodev_cache_write(rq->ad, rq->pos, rq->len, rq->dsync);
 		done = copy_from_iter(data, rq->len, iter);
-	else
+		aiodev_cache_written(rq->ad, rq->pos, done, rq->dsync);
+	} else {
 		done = copy_to_iter(data, rq->len, iter);
+	}
 	return done ?: -EFAULT;
 }
 
@@ -254,16 +267,44 @@ static u64 aiodev_exp_ns(u64 mean)
 	return mul_u64_u64_shr(mean, neg_log2 * 45426, 32);
 }
 
-static u64 aiodev_service_ns(const struct aiodev_config *cfg)
+/* The mean service time of a read or a write. */
+static u64 aiodev_latency(const struct aiodev_config *cfg, bool write)
 {
+	if (write && cfg->write_latency_ns != AIODEV_SAME_LATENCY)
+		return cfg->write_latency_ns;
+	return cfg->latency_ns;
+}
+
+/* A service time: the latency spread by jitter. */
+static u64 aiodev_service_ns(const struct aiodev_config *cfg, bool write)
+{
+	u64 lat = aiodev_latency(cfg, write);
+
 	switch (cfg->jitter) {
 	case AIODEV_JITTER_UNIFORM:
-		return mul_u64_u32_shr(2 * cfg->latency_ns, get_random_u32(), 32);
+		return mul_u64_u32_shr(2 * lat, get_random_u32(), 32);
 	case AIODEV_JITTER_EXPONENTIAL:
-		return aiodev_exp_ns(cfg->latency_ns);
+		return aiodev_exp_ns(lat);
 	default:
-		return cfg->latency_ns;
+		return lat;
 	}
+}
+
+/*
+ * The end of the stall window that @t falls in, or @t: the device serves
+ * nothing for stall_ns every stall_period_ns, counted from the last
+ * configuration change.  @ad->lock held.
+ */
+static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
+{
+	const struct aiodev_config *cfg = &ad->cfg;
+	u64 phase;
+
+	if (!cfg->stall_ns || !cfg->stall_period_ns || t < ad->stall_epoch)
+		return t;
+	div64_u64_rem(ktime_sub(t, ad->stall_epoch), cfg->stall_period_ns,
+		      &phase);
+	return phase < cfg->stall_ns ? ktime_add_ns(t, cfg->stall_ns - phase) : t;
 }
 
 /*
@@ -275,29 +316,39 @@ static void aiodev_arm(struct aiodev *ad)
 {
 	struct timerqueue_node *next = timerqueue_getnext(&ad->due);
 
-	if (next && (!hrtimer_is_queued(&ad->timer) ||
+	/* KTIME_MAX: only hung requests, which no time finishes. */
+	if (next && next->expires != KTIME_MAX &&
+	    (!hrtimer_is_queued(&ad->timer) ||
 		     next->expires < hrtimer_get_expires(&ad->timer)))
 		hrtimer_start(&ad->timer, next->expires, HRTIMER_MODE_ABS_SOFT);
 }
 
 /*
  * A request takes a slot at @now: the device sets its due time, and the
- * timer fires by then.  @ad->lock held.
+ * timer fires by then.  A hung request is due when timeout_ms has passed,
+ * with -ETIMEDOUT, or never.  @ad->lock held.
  */
 static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 {
 	struct aiodev *ad = rq->ad;
-	u64 service_ns = aiodev_service_ns(&ad->cfg);
-	u32 mbps = ad->cfg.bandwidth_mbps;
-	ktime_t due = ktime_add_ns(now, service_ns);
+	const struct aiodev_config *cfg = &ad->cfg;
+	u64 service_ns = aiodev_service_ns(cfg, rq->write) + rq->spike_ns;
+	ktime_t start = aiodev_unstall(ad, now);
+	ktime_t due = ktime_add_ns(start, service_ns);
 
 	trace_aiodev_start(rq, service_ns);
-	if (mbps) {
+	if (cfg->bandwidth_mbps) {
 		u64 xfer_ns = div64_u64((u64)rq->len * NSEC_PER_SEC,
-					(u64)mbps << 20);
+					(u64)cfg->bandwidth_mbps << 20);
 
-		ad->bus_free = ktime_add_ns(max(now, ad->bus_free), xfer_ns);
+		ad->bus_free = ktime_add_ns(max(start, ad->bus_free), xfer_ns);
 		due = max(due, ad->bus_free);
+	}
+	due = aiodev_unstall(ad, due);
+	if (rq->hung) {
+		rq->status = -ETIMEDOUT;
+		due = cfg->timeout_ms ? ktime_add_ms(now, cfg->timeout_ms) :
+					KTIME_MAX;
 	}
 	rq->due.expires = due;
 	rq->state = AIODEV_RQ_IN_SERVICE;
@@ -307,26 +358,69 @@ static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 		aiodev_arm(ad);
 }
 
-/* The error-injection verdict for a new read or write.  @ad->lock held. */
-static int aiodev_inject(struct aiodev *ad, struct aiodev_rq *rq)
+/* Whether request number @seq is an "every Nth" one, or one in @percent. */
+static bool aiodev_picked(u64 seq, u32 every, u32 percent)
+{
+	u32 rem = 1;
+
+	if (every)
+		div_u64_rem(seq, every, &rem);
+	return !rem || (percent && get_random_u32_below(100) < percent);
+}
+
+/* Whether @rq touches its direction's bad range, and fails there. */
+static bool aiodev_bad_range(struct aiodev *ad, struct aiodev_rq *rq)
 {
 	const struct aiodev_inject *inj = &ad->cfg.inject[rq->write];
-	u64 seq;
-	u32 rem;
 
-	if (!rq->len)	/* a NOP moves no data: nothing to fail */
-		return 0;
+	if (rq->pos >= inj->bad_end || rq->pos + rq->len <= inj->bad_start)
+		return false;
+	if (!inj->bad_fails)
+		return true;
+	if (!ad->bad_left[rq->write])
+		return false;
+	ad->bad_left[rq->write]--;
+	return true;
+}
+
+/*
+ * The fault-injection verdict for a new request: an extra delay, then an
+ * error or a hang.  A NOP moves no data: it may be slow, nothing more.
+ * @ad->lock held.
+ */
+static void aiodev_inject(struct aiodev *ad, struct aiodev_rq *rq)
+{
+	const struct aiodev_config *cfg = &ad->cfg;
+	const struct aiodev_inject *inj = &cfg->inject[rq->write];
+	u64 seq;
+
+	if (cfg->spike_ns &&
+	    aiodev_picked(++ad->spike_seq, cfg->spike_every, cfg->spike_percent))
+		rq->spike_ns = cfg->spike_ns;
+	if (!rq->len)
+		return;
 	seq = ++ad->seq[rq->write];
-	if (inj->every) {
-		div_u64_rem(seq, inj->every, &rem);
-		if (!rem)
-			return -EIO;
-	}
-	if (inj->percent && get_random_u32_below(100) < inj->percent)
-		return -EIO;
-	if (rq->pos < inj->bad_end && rq->pos + rq->len > inj->bad_start)
-		return -EIO;
-	return 0;
+	if (aiodev_picked(seq, inj->every, inj->percent) ||
+	    aiodev_bad_range(ad, rq))
+		rq->status = -EIO;
+	else if (aiodev_picked(seq, inj->hang_every, inj->hang_percent))
+		rq->hung = true;
+}
+
+/**
+ * aiodev_reconfigured - the configuration of @ad has changed
+ * @ad: the device, @ad->lock held
+ *
+ * Injection counts requests, and stall windows time, from the last change.
+ */
+void aiodev_reconfigured(struct aiodev *ad)
+{
+	ad->seq[READ] = 0;
+	ad->seq[WRITE] = 0;
+	ad->spike_seq = 0;
+	ad->bad_left[READ] = ad->cfg.inject[READ].bad_fails;
+	ad->bad_left[WRITE] = ad->cfg.inject[WRITE].bad_fails;
+	ad->stall_epoch = ktime_get();
 }
 
 bool aiodev_has_slot(struct aiodev *ad)
@@ -350,19 +444,21 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 	bool slot;
 
 	rq->submitted = ktime_get();
-	spin_lock_bh(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	slot = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
 	if (!slot && nowait) {
-		spin_unlock_bh(&ad->lock);
+		spin_unlock_irq(&ad->lock);
 		return -EAGAIN;
 	}
 	/* Under the lock: once queued, @rq may complete on another CPU. */
 	trace_aiodev_submit(rq);
-	rq->status = aiodev_inject(ad, rq);
+	aiodev_inject(ad, rq);
+	ad->nr_hung += rq->hung;
 	ad->max_in_flight = max(ad->max_in_flight,
 				ad->in_service + ad->nr_waiting + 1);
-	if (slot && rq->mode == AIODEV_COMPLETION_INLINE &&
-	    !ad->cfg.latency_ns && !ad->cfg.bandwidth_mbps) {
+	if (slot && rq->mode == AIODEV_COMPLETION_INLINE && !rq->hung &&
+	    !aiodev_latency(&ad->cfg, rq->write) && !rq->spike_ns &&
+	    !ad->cfg.bandwidth_mbps && !ad->cfg.stall_ns) {
 		trace_aiodev_start(rq, 0);
 		rq->state = AIODEV_RQ_DONE;
 		at_once = true;
@@ -373,7 +469,7 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 		ad->nr_waiting++;
 		rq->state = AIODEV_RQ_WAITING;
 	}
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 
 	if (at_once)
 		aiodev_complete(rq);
@@ -401,9 +497,34 @@ static void aiodev_wake_pollers(struct aiodev *ad)
 			     EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
 }
 
+/*
+ * A request leaves the device, finished or taken back: it is its
+ * completion's now.  @ad->lock held.
+ */
+static void aiodev_leave(struct aiodev *ad, struct aiodev_rq *rq)
+{
+	if (rq->state == AIODEV_RQ_WAITING) {
+		list_del(&rq->node);
+		ad->nr_waiting--;
+	} else {
+		timerqueue_del(&ad->due, &rq->due);
+		ad->in_service--;
+	}
+	ad->nr_hung -= rq->hung;
+	rq->state = AIODEV_RQ_DONE;
+}
+
+static bool aiodev_pending(const struct aiodev_rq *rq)
+{
+	return rq->state == AIODEV_RQ_WAITING ||
+	       rq->state == AIODEV_RQ_IN_SERVICE;
+}
+
 /**
  * aiodev_cancel - take back a request the device has not finished
  * @rq: a request handed to aiodev_queue()
+ *
+ * Safe with interrupts off (aio's cancel callback).
  *
  * Return: true if @rq was still waiting for a slot or in service: it is
  * the caller's again.  False if the device has finished it: the
@@ -412,31 +533,117 @@ static void aiodev_wake_pollers(struct aiodev *ad)
 bool aiodev_cancel(struct aiodev_rq *rq)
 {
 	struct aiodev *ad = rq->ad;
-	bool cancelled = true;
+	unsigned long flags;
+	bool cancelled;
 
-	spin_lock_bh(&ad->lock);
-	switch (rq->state) {
-	case AIODEV_RQ_WAITING:
-		list_del(&rq->node);
-		ad->nr_waiting--;
-		break;
-	case AIODEV_RQ_IN_SERVICE:
+	spin_lock_irqsave(&ad->lock, flags);
+	cancelled = aiodev_pending(rq);
+	if (cancelled) {
 		/* The timer may fire for nothing: it finds no request due. */
-		timerqueue_del(&ad->due, &rq->due);
-		ad->in_service--;
+		aiodev_leave(ad, rq);
 		if (ad->nr_waiting)
 			aiodev_start_waiting(ad, ktime_get());
-		break;
-	default:
-		cancelled = false;
-		break;
 	}
-	if (cancelled)
-		rq->state = AIODEV_RQ_DONE;
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irqrestore(&ad->lock, flags);
 	if (cancelled)
 		aiodev_wake_pollers(ad);
 	return cancelled;
+}
+
+/*
+ * Take back every request of @ad that @match picks and complete it with
+ * -ECANCELED, from the worker: the caller may hold locks that completing
+ * takes (aio's, for its cancel callback).  Return: how many.
+ */
+static unsigned int aiodev_cancel_where(struct aiodev *ad,
+					bool (*match)(const struct aiodev_rq *,
+						      const void *),
+					const void *data)
+{
+	struct timerqueue_node *node, *next;
+	struct aiodev_rq *rq, *tmp;
+	LIST_HEAD(cancelled);
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&ad->lock, flags);
+	list_for_each_entry_safe(rq, tmp, &ad->waiting, node) {
+		if (match(rq, data)) {
+			aiodev_leave(ad, rq);
+			list_add_tail(&rq->node, &cancelled);
+		}
+	}
+	for (node = timerqueue_getnext(&ad->due); node; node = next) {
+		next = timerqueue_iterate_next(node);
+		rq = container_of(node, struct aiodev_rq, due);
+		if (match(rq, data)) {
+			aiodev_leave(ad, rq);
+			list_add_tail(&rq->node, &cancelled);
+		}
+	}
+	list_for_each_entry(rq, &cancelled, node) {
+		rq->status = -ECANCELED;
+		n++;
+	}
+	if (n && ad->nr_waiting)
+		aiodev_start_waiting(ad, ktime_get());
+	spin_unlock_irqrestore(&ad->lock, flags);
+
+	list_for_each_entry_safe(rq, tmp, &cancelled, node)
+		aiodev_defer(rq);
+	if (n)
+		aiodev_wake_pollers(ad);
+	return n;
+}
+
+static bool aiodev_is_iocb(const struct aiodev_rq *rq, const void *iocb)
+{
+	return rq->kind == AIODEV_RQ_KIOCB && rq->iocb == iocb;
+}
+
+/*
+ * aio's cancel callback (io_cancel(2), io_destroy(2), exit), under aio's
+ * context lock with interrupts off.  The request is looked up, not taken
+ * from the kiocb: it may never have been queued, or be gone.
+ */
+static int aiodev_aio_cancel(struct kiocb *iocb)
+{
+	struct aiodev *ad = iocb->ki_filp->private_data;
+
+	return aiodev_cancel_where(ad, aiodev_is_iocb, iocb) ? 0 : -EAGAIN;
+}
+
+struct aiodev_owner {
+	struct file *file;
+	fl_owner_t id;
+};
+
+static bool aiodev_is_owners_hung(const struct aiodev_rq *rq,
+				  const void *owner)
+{
+	const struct aiodev_owner *o = owner;
+
+	return rq->hung && rq->file == o->file && rq->owner == o->id;
+}
+
+/**
+ * aiodev_flush - ->flush(): a task closes @file, or exits
+ * @file: the file
+ * @id: the closing task's files
+ *
+ * The hung requests this task submitted on @file have lost their owner:
+ * they complete with -ECANCELED.  Others finish as they would.
+ *
+ * Return: 0.
+ */
+int aiodev_flush(struct file *file, fl_owner_t id)
+{
+	struct aiodev *ad = file->private_data;
+	struct aiodev_owner owner = { file, id };
+
+	if (READ_ONCE(ad->nr_hung))
+		aiodev_cancel_where(ad, aiodev_is_owners_hung, &owner);
+	return 0;
 }
 
 /**
@@ -448,10 +655,10 @@ bool aiodev_cancel(struct aiodev_rq *rq)
  */
 void aiodev_dispatch(struct aiodev *ad)
 {
-	spin_lock_bh(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	if (ad->nr_waiting)
 		aiodev_start_waiting(ad, ktime_get());
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 	aiodev_wake_pollers(ad);
 }
 
@@ -470,6 +677,15 @@ void aiodev_account(struct aiodev_rq *rq, ssize_t ret)
 		this_cpu_inc(stats->errors[rq->write]);
 	else
 		this_cpu_add(stats->bytes[rq->write], ret);
+	if (unlikely(rq->hung))
+		this_cpu_inc(stats->hung);
+	if (unlikely(ret == -ETIMEDOUT))
+		this_cpu_inc(stats->timed_out);
+	/* A killed waiter's taken back request returns -EINTR. */
+	else if (unlikely(ret == -ECANCELED || rq->status == -ECANCELED))
+		this_cpu_inc(stats->cancelled);
+	if (unlikely(rq->spike_ns))
+		this_cpu_inc(stats->spikes);
 	this_cpu_inc(stats->lat[bucket]);
 	trace_aiodev_complete(rq, ret, lat);
 }
@@ -563,17 +779,15 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 	ktime_t now = ktime_get();
 	LIST_HEAD(done);
 
-	spin_lock(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	while ((next = timerqueue_getnext(&ad->due)) && next->expires <= now) {
 		rq = container_of(next, struct aiodev_rq, due);
-		timerqueue_del(&ad->due, next);
-		rq->state = AIODEV_RQ_DONE;
+		aiodev_leave(ad, rq);
 		list_add_tail(&rq->node, &done);
-		ad->in_service--;
 	}
 	aiodev_start_waiting(ad, now);
 	aiodev_arm(ad);
-	spin_unlock(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 
 	/* Once completed, a request may be freed: _safe. */
 	list_for_each_entry_safe(rq, tmp, &done, node) {
@@ -606,8 +820,10 @@ static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 	}
 	if (wait_for_completion_killable(&rq->done)) {
 		/* Take it back if the device has not finished it. */
-		if (aiodev_cancel(rq))
+		if (aiodev_cancel(rq)) {
+			rq->status = -ECANCELED;
 			aiodev_rq_put(rq);
+		}
 		return -EINTR;
 	}
 	return 0;
@@ -658,6 +874,13 @@ static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
 	rq->iocb = iocb;
 	ret = aiodev_take_pages(rq, iter);
 	if (!ret) {
+		/*
+		 * io_cancel(2) and io_destroy(2) reach legacy aio's requests
+		 * (only those: the callback assumes an aio kiocb); before the
+		 * queue, which may complete the kiocb at once.
+		 */
+		if (iocb->ki_flags & IOCB_AIO_RW)
+			kiocb_set_cancel_fn(iocb, aiodev_aio_cancel);
 		ret = aiodev_queue(rq, nowait);
 		if (!ret)
 			return -EIOCBQUEUED;
@@ -689,10 +912,11 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 		return write ? -ENOSPC : 0;
 
 	/* NOWAIT refuses only what poll() can end: the wait for a slot. */
-	rq = aiodev_rq_alloc(ad, GFP_KERNEL);
+	rq = aiodev_rq_alloc(file, GFP_KERNEL);
 	if (!rq)
 		return -ENOMEM;
 	rq->write = write;
+	rq->dsync = write && (iocb->ki_flags & IOCB_DSYNC);
 	rq->pos = pos;
 	rq->len = min_t(u64, count, ad->size - pos);
 	rq->mode = READ_ONCE(ad->cfg.completion);
@@ -748,6 +972,8 @@ void aiodev_io_setup(struct aiodev *ad)
 	INIT_WORK(&ad->defer_work, aiodev_defer_work);
 	init_waitqueue_head(&ad->poll_wait);
 	atomic_set(&ad->nr_rqs, 0);
+	aiodev_cache_init(&ad->cache);
+	aiodev_reconfigured(ad);
 }
 
 /**

@@ -37,30 +37,87 @@ static unsigned int size_mb = 64;
 module_param(size_mb, uint, 0444);
 MODULE_PARM_DESC(size_mb, "Size of each device in MiB (default 64)");
 
-/* Defaults of the sysfs attributes of the same names, parsed by them. */
-static char *latency_ns = "50000";
-module_param(latency_ns, charp, 0444);
-MODULE_PARM_DESC(latency_ns, "Service time of a request in ns (0-10000000000, default 50000)");
+/*
+ * Every attribute that configures a device is also a module parameter: the
+ * default of all devices, parsed and checked by the attribute's own code
+ * (modinfo aiodev; aiodev(4) has the ranges).
+ */
+static struct aiodev_config aiodev_defaults = {
+	.latency_ns = 50 * NSEC_PER_USEC,
+	.write_latency_ns = AIODEV_SAME_LATENCY,
+	.jitter = AIODEV_JITTER_NONE,
+	.queue_depth = 32,
+	.completion = AIODEV_COMPLETION_TIMER,
+};
 
-static char *jitter = "none";
-module_param(jitter, charp, 0444);
-MODULE_PARM_DESC(jitter, "Service time spread: none, uniform or exponential (default none)");
+static int aiodev_param_set(const char *val, const struct kernel_param *kp)
+{
+	return aiodev_cfg_set_param(&aiodev_defaults, kp->name, val);
+}
 
-static char *bandwidth_mbps = "0";
-module_param(bandwidth_mbps, charp, 0444);
-MODULE_PARM_DESC(bandwidth_mbps, "Transfer rate in MiB/s, 0 for unlimited (default 0)");
+static int aiodev_param_get(char *buf, const struct kernel_param *kp)
+{
+	return aiodev_cfg_get_param(&aiodev_defaults, kp->name, buf);
+}
 
-static char *queue_depth = "32";
-module_param(queue_depth, charp, 0444);
-MODULE_PARM_DESC(queue_depth, "Requests the device serves at once (1-4096, default 32)");
+static const struct kernel_param_ops aiodev_param_ops = {
+	.set = aiodev_param_set,
+	.get = aiodev_param_get,
+};
 
-static char *completion = "timer";
-module_param(completion, charp, 0444);
-MODULE_PARM_DESC(completion, "Completion mode: inline, workqueue or timer (default timer)");
+module_param_cb(latency_ns, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(latency_ns, "Service time of a request in ns (default 50000)");
+module_param_cb(write_latency_ns, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_latency_ns, "Service time of a write in ns, or same (default)");
+module_param_cb(jitter, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(jitter, "Service time spread: none (default), uniform, exponential");
+module_param_cb(bandwidth_mbps, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(bandwidth_mbps, "Transfer rate in MiB/s, 0 for unlimited (default)");
+module_param_cb(queue_depth, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(queue_depth, "Requests the device serves at once (default 32)");
+module_param_cb(completion, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(completion, "Completion: inline, workqueue or timer (default)");
+module_param_cb(timeout_ms, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(timeout_ms, "Hung requests fail with ETIMEDOUT after it, 0: never");
+module_param_cb(cache_size, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(cache_size, "Bytes of volatile write cache, 0 for none (default)");
+module_param_cb(read_every, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_every, "Fail every Nth read with EIO, 0 for none");
+module_param_cb(read_percent, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_percent, "Fail this percentage of reads with EIO");
+module_param_cb(read_bad_range, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_bad_range, "Fail reads touching bytes START-END with EIO, or none");
+module_param_cb(read_bad_range_fails, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_bad_range_fails, "Only the first N reads there fail, 0: all");
+module_param_cb(read_hang_every, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_hang_every, "Every Nth read hangs, 0 for none");
+module_param_cb(read_hang_percent, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(read_hang_percent, "This percentage of reads hangs");
+module_param_cb(write_every, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_every, "Fail every Nth write with EIO, 0 for none");
+module_param_cb(write_percent, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_percent, "Fail this percentage of writes with EIO");
+module_param_cb(write_bad_range, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_bad_range, "Fail writes touching bytes START-END with EIO, or none");
+module_param_cb(write_bad_range_fails, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_bad_range_fails, "Only the first N writes there fail, 0: all");
+module_param_cb(write_hang_every, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_hang_every, "Every Nth write hangs, 0 for none");
+module_param_cb(write_hang_percent, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(write_hang_percent, "This percentage of writes hangs");
+module_param_cb(spike_every, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(spike_every, "Every Nth request takes spike_ns longer, 0 for none");
+module_param_cb(spike_percent, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(spike_percent, "This percentage of requests takes spike_ns longer");
+module_param_cb(spike_ns, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(spike_ns, "How much longer a spike takes, in ns");
+module_param_cb(stall_ns, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(stall_ns, "The device serves nothing for this long, in ns, ...");
+module_param_cb(stall_period_ns, &aiodev_param_ops, NULL, 0444);
+MODULE_PARM_DESC(stall_period_ns, "... every this many ns, 0 for never");
 
 static dev_t aiodev_devt;
 static struct cdev aiodev_cdev;
-static struct aiodev_config aiodev_defaults;
 static struct aiodev *aiodev_devices;	/* nr_devices of them */
 
 static struct class aiodev_class = {
@@ -80,6 +137,17 @@ static loff_t aiodev_llseek(struct file *file, loff_t offset, int whence)
 	struct aiodev *ad = file->private_data;
 
 	return fixed_size_llseek(file, offset, whence, ad->size);
+}
+
+/*
+ * fsync(2), IORING_OP_FSYNC, aio's IOCB_CMD_FSYNC: flush the volatile
+ * write cache.  Like fsync(2) on any file, any open mode may.
+ */
+static int aiodev_fsync(struct file *file, loff_t start, loff_t end,
+			int datasync)
+{
+	aiodev_cache_flush(file->private_data);
+	return 0;
 }
 
 /* Ready for reading and writing when a request would not wait for a slot. */
@@ -107,6 +175,8 @@ static const struct file_operations aiodev_fops = {
 	.write_iter = aiodev_write_iter,
 	.iopoll = aiodev_iopoll,
 	.poll = aiodev_poll,
+	.flush = aiodev_flush,
+	.fsync = aiodev_fsync,
 	.uring_cmd = aiodev_uring_cmd,
 	.uring_cmd_iopoll = aiodev_uring_iopoll,
 };
@@ -153,25 +223,14 @@ static void aiodev_destroy(struct aiodev *ad)
 	device_destroy(&aiodev_class, aiodev_devt + ad->index);
 	aiodev_drain(ad);
 	destroy_workqueue(ad->wq);
+	aiodev_cache_destroy(ad);
 	free_percpu(ad->stats);
 	vfree(ad->data);
 }
 
-/* The device defaults from the module parameters, checked as sysfs does. */
-static int aiodev_parse_params(void)
+/* What the parameters' own checks cannot see. */
+static int aiodev_check_params(void)
 {
-	static const struct {
-		const char *name;
-		char *const *val;
-	} params[] = {
-		{ "latency_ns", &latency_ns },
-		{ "jitter", &jitter },
-		{ "bandwidth_mbps", &bandwidth_mbps },
-		{ "queue_depth", &queue_depth },
-		{ "completion", &completion },
-	};
-	unsigned int i;
-
 	if (!nr_devices || nr_devices > AIODEV_MAX_DEVICES) {
 		pr_err("nr_devices=%u: must be 1..%u\n", nr_devices,
 		       AIODEV_MAX_DEVICES);
@@ -182,13 +241,10 @@ static int aiodev_parse_params(void)
 		       AIODEV_MAX_SIZE_MB);
 		return -EINVAL;
 	}
-	for (i = 0; i < ARRAY_SIZE(params); i++) {
-		if (aiodev_cfg_set_param(&aiodev_defaults, params[i].name,
-					 *params[i].val)) {
-			pr_err("%s=%s: invalid (see modinfo aiodev)\n",
-			       params[i].name, *params[i].val);
-			return -EINVAL;
-		}
+	if (!aiodev_cfg_valid(&aiodev_defaults)) {
+		pr_err("stall_ns=%llu: must be less than stall_period_ns=%llu\n",
+		       aiodev_defaults.stall_ns, aiodev_defaults.stall_period_ns);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -198,7 +254,7 @@ static int __init aiodev_init(void)
 	unsigned int i;
 	int ret;
 
-	ret = aiodev_parse_params();
+	ret = aiodev_check_params();
 	if (ret)
 		return ret;
 	aiodev_devices = kcalloc(nr_devices, sizeof(*aiodev_devices),

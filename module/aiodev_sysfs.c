@@ -40,7 +40,8 @@ enum aiodev_cfg_type {
  * @offset: of the field in struct aiodev_config
  * @min: the smallest value (AIODEV_CFG_U32, AIODEV_CFG_U64)
  * @max: the largest value (AIODEV_CFG_U32, AIODEV_CFG_U64)
- * @names: the values' names, NULL-terminated (AIODEV_CFG_ENUM)
+ * @names: the values' names, NULL-terminated (AIODEV_CFG_ENUM); for
+ *	AIODEV_CFG_U64, the one name that stands for U64_MAX, or NULL
  */
 struct aiodev_cfg_attr {
 	struct device_attribute attr;
@@ -50,6 +51,9 @@ struct aiodev_cfg_attr {
 	u64 max;
 	const char * const *names;
 };
+
+/* write_latency_ns: "same" as latency_ns. */
+static const char * const aiodev_same_names[] = { "same", NULL };
 
 #define to_cfg_attr(a) container_of(a, struct aiodev_cfg_attr, attr)
 
@@ -116,7 +120,9 @@ static int aiodev_cfg_parse(struct aiodev_config *cfg,
 	switch (a->type) {
 	case AIODEV_CFG_U32:
 	case AIODEV_CFG_U64:
-		if (kstrtou64(buf, 0, &val) || val < a->min || val > a->max)
+		if (a->names && sysfs_streq(buf, a->names[0]))
+			val = U64_MAX;
+		else if (kstrtou64(buf, 0, &val) || val < a->min || val > a->max)
 			return -EINVAL;
 		break;
 	case AIODEV_CFG_ENUM:
@@ -135,28 +141,50 @@ static int aiodev_cfg_parse(struct aiodev_config *cfg,
 	return 0;
 }
 
-static ssize_t aiodev_cfg_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
+/* The text of a configuration value, as sysfs shows it. */
+static int aiodev_cfg_format(const struct aiodev_config *cfg,
+			     const struct aiodev_cfg_attr *a, char *buf)
 {
-	const struct aiodev_cfg_attr *a = to_cfg_attr(attr);
-	struct aiodev *ad = dev_get_drvdata(dev);
-	u64 val, end;
-
-	spin_lock_bh(&ad->lock);
-	val = aiodev_cfg_get(&ad->cfg, a, 0);
-	end = a->type == AIODEV_CFG_RANGE ? aiodev_cfg_get(&ad->cfg, a, 1) : 0;
-	spin_unlock_bh(&ad->lock);
+	u64 val = aiodev_cfg_get(cfg, a, 0);
+	u64 end;
 
 	switch (a->type) {
 	case AIODEV_CFG_ENUM:
 		return sysfs_emit(buf, "%s\n", a->names[val]);
 	case AIODEV_CFG_RANGE:
+		end = aiodev_cfg_get(cfg, a, 1);
 		if (val == end)
 			return sysfs_emit(buf, "none\n");
 		return sysfs_emit(buf, "%llu-%llu\n", val, end);
 	default:
+		if (a->names && val == U64_MAX)
+			return sysfs_emit(buf, "%s\n", a->names[0]);
 		return sysfs_emit(buf, "%llu\n", val);
 	}
+}
+
+static ssize_t aiodev_cfg_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct aiodev *ad = dev_get_drvdata(dev);
+	struct aiodev_config cfg;
+
+	spin_lock_irq(&ad->lock);
+	cfg = ad->cfg;
+	spin_unlock_irq(&ad->lock);
+	return aiodev_cfg_format(&cfg, to_cfg_attr(attr), buf);
+}
+
+/**
+ * aiodev_cfg_valid - what no one value can say of itself
+ * @cfg: a configuration
+ *
+ * Return: whether the device would ever serve a request: a stall must
+ * leave some of its period.
+ */
+bool aiodev_cfg_valid(const struct aiodev_config *cfg)
+{
+	return !cfg->stall_period_ns || cfg->stall_ns < cfg->stall_period_ns;
 }
 
 static ssize_t aiodev_cfg_store(struct device *dev,
@@ -164,18 +192,26 @@ static ssize_t aiodev_cfg_store(struct device *dev,
 				size_t count)
 {
 	struct aiodev *ad = dev_get_drvdata(dev);
+	struct aiodev_config cfg;
+	bool cache_changed;
 	int ret;
 
-	spin_lock_bh(&ad->lock);
-	ret = aiodev_cfg_parse(&ad->cfg, to_cfg_attr(attr), buf);
+	spin_lock_irq(&ad->lock);
+	cfg = ad->cfg;
+	ret = aiodev_cfg_parse(&cfg, to_cfg_attr(attr), buf);
+	if (!ret && !aiodev_cfg_valid(&cfg))
+		ret = -EINVAL;
 	if (!ret) {
-		/* inject.every counts from the last change. */
-		ad->seq[READ] = 0;
-		ad->seq[WRITE] = 0;
+		cache_changed = cfg.cache_size != ad->cfg.cache_size;
+		ad->cfg = cfg;
+		aiodev_reconfigured(ad);
 	}
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 	if (ret)
 		return ret;
+	/* A cache of another size starts empty: what it held is durable. */
+	if (cache_changed)
+		aiodev_cache_flush(ad);
 	/* A deeper queue starts waiting requests. */
 	aiodev_dispatch(ad);
 	return count;
@@ -194,6 +230,8 @@ static ssize_t aiodev_cfg_store(struct device *dev,
 
 AIODEV_CFG_ATTR(latency_ns, AIODEV_CFG_U64, latency_ns, 0,
 		AIODEV_MAX_LATENCY_NS, NULL);
+AIODEV_CFG_ATTR(write_latency_ns, AIODEV_CFG_U64, write_latency_ns, 0,
+		AIODEV_MAX_LATENCY_NS, aiodev_same_names);
 AIODEV_CFG_ATTR(jitter, AIODEV_CFG_ENUM, jitter, 0, 0, aiodev_jitter_names);
 AIODEV_CFG_ATTR(bandwidth_mbps, AIODEV_CFG_U32, bandwidth_mbps, 0,
 		AIODEV_MAX_BANDWIDTH, NULL);
@@ -201,27 +239,82 @@ AIODEV_CFG_ATTR(queue_depth, AIODEV_CFG_U32, queue_depth, 1,
 		AIODEV_MAX_QUEUE_DEPTH, NULL);
 AIODEV_CFG_ATTR(completion, AIODEV_CFG_ENUM, completion, 0, 0,
 		aiodev_completion_names);
+AIODEV_CFG_ATTR(timeout_ms, AIODEV_CFG_U32, timeout_ms, 0,
+		AIODEV_MAX_TIMEOUT_MS, NULL);
+AIODEV_CFG_ATTR(cache_size, AIODEV_CFG_U64, cache_size, 0, SZ_1T, NULL);
+
+/* Error injection, hangs, transient errors, spikes and stalls: inject/. */
 AIODEV_CFG_ATTR(read_every, AIODEV_CFG_U32, inject[READ].every, 0, U32_MAX,
 		NULL);
 AIODEV_CFG_ATTR(read_percent, AIODEV_CFG_U32, inject[READ].percent, 0, 100,
 		NULL);
 AIODEV_CFG_ATTR(read_bad_range, AIODEV_CFG_RANGE, inject[READ].bad_start, 0,
 		0, NULL);
+AIODEV_CFG_ATTR(read_bad_range_fails, AIODEV_CFG_U32, inject[READ].bad_fails,
+		0, U32_MAX, NULL);
+AIODEV_CFG_ATTR(read_hang_every, AIODEV_CFG_U32, inject[READ].hang_every, 0,
+		U32_MAX, NULL);
+AIODEV_CFG_ATTR(read_hang_percent, AIODEV_CFG_U32, inject[READ].hang_percent,
+		0, 100, NULL);
 AIODEV_CFG_ATTR(write_every, AIODEV_CFG_U32, inject[WRITE].every, 0, U32_MAX,
 		NULL);
 AIODEV_CFG_ATTR(write_percent, AIODEV_CFG_U32, inject[WRITE].percent, 0, 100,
 		NULL);
-AIODEV_CFG_ATTR(write_bad_range, AIODEV_CFG_RANGE, inject[WRITE].bad_start,
-		0, 0, NULL);
+AIODEV_CFG_ATTR(write_bad_range, AIODEV_CFG_RANGE, inject[WRITE].bad_start, 0,
+		0, NULL);
+AIODEV_CFG_ATTR(write_bad_range_fails, AIODEV_CFG_U32, inject[WRITE].bad_fails,
+		0, U32_MAX, NULL);
+AIODEV_CFG_ATTR(write_hang_every, AIODEV_CFG_U32, inject[WRITE].hang_every, 0,
+		U32_MAX, NULL);
+AIODEV_CFG_ATTR(write_hang_percent, AIODEV_CFG_U32, inject[WRITE].hang_percent,
+		0, 100, NULL);
+AIODEV_CFG_ATTR(spike_every, AIODEV_CFG_U32, spike_every, 0, U32_MAX, NULL);
+AIODEV_CFG_ATTR(spike_percent, AIODEV_CFG_U32, spike_percent, 0, 100, NULL);
+AIODEV_CFG_ATTR(spike_ns, AIODEV_CFG_U64, spike_ns, 0, AIODEV_MAX_LATENCY_NS,
+		NULL);
+AIODEV_CFG_ATTR(stall_ns, AIODEV_CFG_U64, stall_ns, 0, AIODEV_MAX_STALL_NS,
+		NULL);
+AIODEV_CFG_ATTR(stall_period_ns, AIODEV_CFG_U64, stall_period_ns, 0,
+		AIODEV_MAX_STALL_NS, NULL);
 
-/* The attributes that are also module parameters (their defaults). */
-static struct aiodev_cfg_attr *aiodev_param_attrs[] = {
+/* Every configuration attribute; each is a module parameter too. */
+static const struct aiodev_cfg_attr *aiodev_cfg_attrs[] = {
 	&aiodev_attr_latency_ns,
+	&aiodev_attr_write_latency_ns,
 	&aiodev_attr_jitter,
 	&aiodev_attr_bandwidth_mbps,
 	&aiodev_attr_queue_depth,
 	&aiodev_attr_completion,
+	&aiodev_attr_timeout_ms,
+	&aiodev_attr_cache_size,
+	&aiodev_attr_read_every,
+	&aiodev_attr_read_percent,
+	&aiodev_attr_read_bad_range,
+	&aiodev_attr_read_bad_range_fails,
+	&aiodev_attr_read_hang_every,
+	&aiodev_attr_read_hang_percent,
+	&aiodev_attr_write_every,
+	&aiodev_attr_write_percent,
+	&aiodev_attr_write_bad_range,
+	&aiodev_attr_write_bad_range_fails,
+	&aiodev_attr_write_hang_every,
+	&aiodev_attr_write_hang_percent,
+	&aiodev_attr_spike_every,
+	&aiodev_attr_spike_percent,
+	&aiodev_attr_spike_ns,
+	&aiodev_attr_stall_ns,
+	&aiodev_attr_stall_period_ns,
 };
+
+static const struct aiodev_cfg_attr *aiodev_cfg_attr_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(aiodev_cfg_attrs); i++)
+		if (!strcmp(aiodev_cfg_attrs[i]->attr.attr.name, name))
+			return aiodev_cfg_attrs[i];
+	return NULL;
+}
 
 /**
  * aiodev_cfg_set_param - apply a module parameter to a configuration
@@ -236,12 +329,18 @@ static struct aiodev_cfg_attr *aiodev_param_attrs[] = {
 int aiodev_cfg_set_param(struct aiodev_config *cfg, const char *name,
 			 const char *val)
 {
-	unsigned int i;
+	const struct aiodev_cfg_attr *a = aiodev_cfg_attr_named(name);
 
-	for (i = 0; i < ARRAY_SIZE(aiodev_param_attrs); i++)
-		if (!strcmp(aiodev_param_attrs[i]->attr.attr.name, name))
-			return aiodev_cfg_parse(cfg, aiodev_param_attrs[i], val);
-	return -EINVAL;
+	return a ? aiodev_cfg_parse(cfg, a, val) : -EINVAL;
+}
+
+/* A module parameter's text, as its sysfs attribute shows it. */
+int aiodev_cfg_get_param(const struct aiodev_config *cfg, const char *name,
+			 char *buf)
+{
+	const struct aiodev_cfg_attr *a = aiodev_cfg_attr_named(name);
+
+	return a ? aiodev_cfg_format(cfg, a, buf) : -EINVAL;
 }
 
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
@@ -253,13 +352,31 @@ static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(size);
 
+/* Writing 1 loses every write the volatile write cache holds. */
+static ssize_t power_cut_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	bool cut;
+
+	if (kstrtobool(buf, &cut) || !cut)
+		return -EINVAL;
+	aiodev_cache_power_cut(dev_get_drvdata(dev));
+	return count;
+}
+static DEVICE_ATTR_WO(power_cut);
+
 static struct attribute *aiodev_attrs[] = {
 	&dev_attr_size.attr,
 	&aiodev_attr_latency_ns.attr.attr,
+	&aiodev_attr_write_latency_ns.attr.attr,
 	&aiodev_attr_jitter.attr.attr,
 	&aiodev_attr_bandwidth_mbps.attr.attr,
 	&aiodev_attr_queue_depth.attr.attr,
 	&aiodev_attr_completion.attr.attr,
+	&aiodev_attr_timeout_ms.attr.attr,
+	&aiodev_attr_cache_size.attr.attr,
+	&dev_attr_power_cut.attr,
 	NULL,
 };
 
@@ -271,9 +388,20 @@ static struct attribute *aiodev_inject_attrs[] = {
 	&aiodev_attr_read_every.attr.attr,
 	&aiodev_attr_read_percent.attr.attr,
 	&aiodev_attr_read_bad_range.attr.attr,
+	&aiodev_attr_read_bad_range_fails.attr.attr,
+	&aiodev_attr_read_hang_every.attr.attr,
+	&aiodev_attr_read_hang_percent.attr.attr,
 	&aiodev_attr_write_every.attr.attr,
 	&aiodev_attr_write_percent.attr.attr,
 	&aiodev_attr_write_bad_range.attr.attr,
+	&aiodev_attr_write_bad_range_fails.attr.attr,
+	&aiodev_attr_write_hang_every.attr.attr,
+	&aiodev_attr_write_hang_percent.attr.attr,
+	&aiodev_attr_spike_every.attr.attr,
+	&aiodev_attr_spike_percent.attr.attr,
+	&aiodev_attr_spike_ns.attr.attr,
+	&aiodev_attr_stall_ns.attr.attr,
+	&aiodev_attr_stall_period_ns.attr.attr,
 	NULL,
 };
 
@@ -323,6 +451,19 @@ AIODEV_STAT_ATTR(read_errors, errors[READ]);
 AIODEV_STAT_ATTR(write_errors, errors[WRITE]);
 AIODEV_STAT_ATTR(eagain, eagain);
 AIODEV_STAT_ATTR(nops, nops);
+AIODEV_STAT_ATTR(hung, hung);
+AIODEV_STAT_ATTR(timed_out, timed_out);
+AIODEV_STAT_ATTR(cancelled, cancelled);
+AIODEV_STAT_ATTR(spikes, spikes);
+AIODEV_STAT_ATTR(flushes, flushes);
+AIODEV_STAT_ATTR(lost_bytes, lost_bytes);
+
+static ssize_t cache_dirty_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", aiodev_cache_dirty(dev_get_drvdata(dev)));
+}
+static DEVICE_ATTR_RO(cache_dirty);
 
 static ssize_t in_flight_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -330,9 +471,9 @@ static ssize_t in_flight_show(struct device *dev,
 	struct aiodev *ad = dev_get_drvdata(dev);
 	unsigned int n;
 
-	spin_lock_bh(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	n = ad->in_service + ad->nr_waiting;
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 	return sysfs_emit(buf, "%u\n", n);
 }
 static DEVICE_ATTR_RO(in_flight);
@@ -377,9 +518,9 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 		return -EINVAL;
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(ad->stats, cpu), 0, sizeof(struct aiodev_stats));
-	spin_lock_bh(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	ad->max_in_flight = ad->in_service + ad->nr_waiting;
-	spin_unlock_bh(&ad->lock);
+	spin_unlock_irq(&ad->lock);
 	return count;
 }
 static DEVICE_ATTR_WO(reset);
@@ -393,6 +534,13 @@ static struct attribute *aiodev_stats_attrs[] = {
 	&aiodev_stat_write_errors.attr.attr,
 	&aiodev_stat_eagain.attr.attr,
 	&aiodev_stat_nops.attr.attr,
+	&aiodev_stat_hung.attr.attr,
+	&aiodev_stat_timed_out.attr.attr,
+	&aiodev_stat_cancelled.attr.attr,
+	&aiodev_stat_spikes.attr.attr,
+	&aiodev_stat_flushes.attr.attr,
+	&aiodev_stat_lost_bytes.attr.attr,
+	&dev_attr_cache_dirty.attr,
 	&dev_attr_in_flight.attr,
 	&dev_attr_max_in_flight.attr,
 	&dev_attr_latency_hist.attr,

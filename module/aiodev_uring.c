@@ -66,7 +66,8 @@ static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
 {
 	struct aiodev_info info = {
 		.abi_version = AIODEV_ABI_VERSION,
-		.features = AIODEV_FEAT_FIXED_BUFFERS | AIODEV_FEAT_IOPOLL,
+		.features = AIODEV_FEAT_FIXED_BUFFERS | AIODEV_FEAT_IOPOLL |
+			    AIODEV_FEAT_FAULTS | AIODEV_FEAT_WRITE_CACHE,
 		.size = ad->size,
 		.index = ad->index,
 		.max_len = AIODEV_MAX_LEN,
@@ -75,13 +76,18 @@ static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
 #ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
 	info.features |= AIODEV_FEAT_CANCEL;
 #endif
-	spin_lock_bh(&ad->lock);
+	spin_lock_irq(&ad->lock);
 	info.latency_ns = ad->cfg.latency_ns;
 	info.bandwidth_mbps = ad->cfg.bandwidth_mbps;
 	info.queue_depth = ad->cfg.queue_depth;
 	info.completion = ad->cfg.completion;
 	info.jitter = ad->cfg.jitter;
-	spin_unlock_bh(&ad->lock);
+	info.write_latency_ns = ad->cfg.write_latency_ns;
+	if (info.write_latency_ns == AIODEV_SAME_LATENCY)
+		info.write_latency_ns = info.latency_ns;
+	info.cache_size = ad->cfg.cache_size;
+	info.timeout_ms = ad->cfg.timeout_ms;
+	spin_unlock_irq(&ad->lock);
 
 	len = min_t(u32, len, sizeof(info));
 	if (copy_to_user(buf, &info, len))
@@ -214,29 +220,19 @@ static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
 }
 #endif
 
-/**
- * aiodev_uring_cmd - ->uring_cmd(): issue (or cancel) a command
- * @ioucmd: the command
- * @issue_flags: IO_URING_F_*
- *
- * Return: -EIOCBQUEUED when the device has the command (or its result is
- * posted), 0 or an error for the CQE.
- */
-int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+/* Issue a command: -EIOCBQUEUED when the device has it, or its result. */
+static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags)
 {
 	struct aiodev *ad = ioucmd->file->private_data;
 	bool nonblock = issue_flags & IO_URING_F_NONBLOCK;
 	const struct aiodev_uring_cmd *cmd;
 	struct aiodev_rq *rq;
 	u64 addr, offset;
+	u32 len, flags;
 	fmode_t need;
-	u32 len;
 	int ret;
 
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
-	if (issue_flags & IO_URING_F_CANCEL)
-		return aiodev_uring_cancel(ioucmd, issue_flags);
-#endif
 	/*
 	 * The file's access mode, as read(2) and write(2) check it: the VFS
 	 * does not check it on the way to ->uring_cmd().  First, so that a
@@ -250,6 +246,7 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		need = FMODE_WRITE;
 		break;
 	case AIODEV_URING_CMD_NOP:	/* takes the device's time: either */
+	case AIODEV_URING_CMD_FLUSH:	/* as fsync(2): either */
 		need = FMODE_READ | FMODE_WRITE;
 		break;
 	case AIODEV_URING_CMD_QUERY:	/* what sysfs shows: any open file */
@@ -268,17 +265,22 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	addr = READ_ONCE(cmd->addr);
 	offset = READ_ONCE(cmd->offset);
 	len = READ_ONCE(cmd->len);
-	if (READ_ONCE(cmd->flags) || READ_ONCE(cmd->reserved[0]) ||
-	    READ_ONCE(cmd->reserved[1]))
+	flags = READ_ONCE(cmd->flags);
+	if (READ_ONCE(cmd->reserved[0]) || READ_ONCE(cmd->reserved[1]) ||
+	    (flags && (flags != AIODEV_CMD_F_DSYNC ||
+		       ioucmd->cmd_op != AIODEV_URING_CMD_WRITE)))
 		return -EINVAL;
 
 	switch (ioucmd->cmd_op) {
 	case AIODEV_URING_CMD_QUERY:
 		if (offset)
 			return -EINVAL;
-		return aiodev_uring_issued_done(ioucmd,
-				aiodev_uring_query(ad, u64_to_user_ptr(addr), len),
-				issue_flags);
+		return aiodev_uring_query(ad, u64_to_user_ptr(addr), len);
+	case AIODEV_URING_CMD_FLUSH:
+		if (addr || offset || len)
+			return -EINVAL;
+		aiodev_cache_flush(ad);
+		return 0;
 	case AIODEV_URING_CMD_NOP:
 		if (addr || offset || len)
 			return -EINVAL;
@@ -296,10 +298,13 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	}
 
 	/* A nonblocking issue never sleeps, and is never retried: -ENOMEM. */
-	rq = aiodev_rq_alloc(ad, nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
+	rq = aiodev_rq_alloc(ioucmd->file,
+			     nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
 	if (!rq)
 		return -ENOMEM;
 	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
+	rq->dsync = (flags & AIODEV_CMD_F_DSYNC) ||
+		    (rq->write && (ioucmd->file->f_flags & O_DSYNC));
 	rq->pos = offset;
 	rq->len = len;
 	rq->mode = READ_ONCE(ad->cfg.completion);
@@ -313,7 +318,7 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		if (!nonblock) {
 			ret = aiodev_sync_io(rq, &rq->iter, false);
 			aiodev_rq_put(rq);
-			return aiodev_uring_issued_done(ioucmd, ret, issue_flags);
+			return ret;
 		}
 		/* No -EAGAIN (see the top of this file): the timer completes it. */
 		rq->mode = AIODEV_COMPLETION_TIMER;
@@ -345,4 +350,23 @@ int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 out_put:
 	aiodev_rq_put(rq);
 	return ret;
+}
+
+/**
+ * aiodev_uring_cmd - ->uring_cmd(): issue (or cancel) a command
+ * @ioucmd: the command
+ * @issue_flags: IO_URING_F_*
+ *
+ * Return: -EIOCBQUEUED when the device has the command or its result is
+ * posted, 0 or an error for the CQE.
+ */
+int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+	if (issue_flags & IO_URING_F_CANCEL)
+		return aiodev_uring_cancel(ioucmd, issue_flags);
+#endif
+	return aiodev_uring_issued_done(ioucmd,
+					aiodev_uring_issue(ioucmd, issue_flags),
+					issue_flags);
 }

@@ -15,8 +15,8 @@
  * Access: the file's open mode decides, as it does for read(2) and
  * write(2) (which the VFS checks, and ->uring_cmd() does not pass through):
  * READ needs a file opened for reading (O_RDONLY, O_RDWR), WRITE one opened
- * for writing (O_WRONLY, O_RDWR), NOP either (it moves no data but takes
- * the device's time), QUERY any open file (even one opened with access
+ * for writing (O_WRONLY, O_RDWR), NOP and FLUSH either (they move no data,
+ * as fsync(2) does not), QUERY any open file (even one opened with access
  * mode 3, for ioctls only: it reports what sysfs shows to anyone).  A
  * command the mode does not allow completes with -EBADF before anything
  * else: no data moves and no statistic counts it.  There is no exception
@@ -24,8 +24,8 @@
  *
  * Results, in cqe->res: READ and WRITE give the bytes moved (short at the
  * end of the device; a READ at or past the end gives 0, a WRITE there
- * -ENOSPC); NOP gives 0; QUERY gives the bytes of struct aiodev_info it
- * wrote.  Errors are negative errnos:
+ * -ENOSPC); NOP and FLUSH give 0; QUERY gives the bytes of struct
+ * aiodev_info it wrote.  Errors are negative errnos:
  *   -ENOTTY      unknown cmd_op
  *   -EBADF       the file's access mode does not allow the command (above)
  *   -EINVAL      non-zero reserved field, unknown flag, a field that must be
@@ -36,7 +36,10 @@
  *   -EIO         an error injected through sysfs (inject/)
  *   -ENOMEM      the kernel is out of memory
  *   -ECANCELED   the ring or its task went away with the command in flight
- *                (on kernels with cancelable commands, 6.7 and later)
+ *                (on kernels with cancelable commands, 6.7 and later), or
+ *                a hung command's owner closed the file or exited
+ *   -ETIMEDOUT   a hung command (sysfs inject/read_hang_every, ...)
+ *                reached timeout_ms
  *
  * Registered buffers: set IORING_URING_CMD_FIXED in sqe->uring_cmd_flags and
  * the buffer's index in sqe->buf_index; addr and len must lie within it.
@@ -61,7 +64,7 @@
  * @addr: user address of the buffer (READ, WRITE, QUERY)
  * @offset: byte offset on the device (READ, WRITE; 0 otherwise)
  * @len: bytes to move (READ, WRITE) or the buffer's size (QUERY); 0 for NOP
- * @flags: none defined yet: must be 0
+ * @flags: AIODEV_CMD_F_*, or 0
  * @reserved: must be 0
  */
 struct aiodev_uring_cmd {
@@ -72,6 +75,13 @@ struct aiodev_uring_cmd {
 	__u64	reserved[2];
 };
 
+/*
+ * struct aiodev_uring_cmd.flags: a WRITE that bypasses the volatile write
+ * cache, durable when it completes, as RWF_DSYNC (a WRITE on a file opened
+ * O_DSYNC does too).  Only for WRITE.
+ */
+#define AIODEV_CMD_F_DSYNC	(1U << 0)
+
 /* sqe->cmd_op */
 #define AIODEV_URING_CMD_READ	_IOW('a', 0x01, struct aiodev_uring_cmd)
 #define AIODEV_URING_CMD_WRITE	_IOW('a', 0x02, struct aiodev_uring_cmd)
@@ -79,6 +89,12 @@ struct aiodev_uring_cmd {
 #define AIODEV_URING_CMD_NOP	_IOW('a', 0x03, struct aiodev_uring_cmd)
 /* Fill struct aiodev_info at addr (len bytes at most); completes at once. */
 #define AIODEV_URING_CMD_QUERY	_IOW('a', 0x04, struct aiodev_uring_cmd)
+/*
+ * Flush the volatile write cache (AIODEV_FEAT_WRITE_CACHE): every write
+ * completed before it is durable once it completes, as after fsync(2).
+ * addr, offset and len must be 0.  Completes at once.
+ */
+#define AIODEV_URING_CMD_FLUSH	_IOW('a', 0x05, struct aiodev_uring_cmd)
 
 /* How the device completes requests (sysfs attribute "completion"). */
 enum aiodev_completion {
@@ -98,6 +114,10 @@ enum aiodev_jitter {
 #define AIODEV_FEAT_FIXED_BUFFERS	(1U << 0)	/* IORING_URING_CMD_FIXED */
 #define AIODEV_FEAT_IOPOLL		(1U << 1)	/* IORING_SETUP_IOPOLL rings */
 #define AIODEV_FEAT_CANCEL		(1U << 2)	/* -ECANCELED on ring exit */
+/* Faults: hung requests (-ETIMEDOUT, -ECANCELED), spikes, stalls. */
+#define AIODEV_FEAT_FAULTS		(1U << 3)
+/* The volatile write cache: cache_size, AIODEV_URING_CMD_FLUSH. */
+#define AIODEV_FEAT_WRITE_CACHE		(1U << 4)
 
 /**
  * struct aiodev_info - what AIODEV_URING_CMD_QUERY reports
@@ -111,9 +131,17 @@ enum aiodev_jitter {
  * @jitter: an enum aiodev_jitter
  * @index: N of /dev/aiodevN
  * @max_len: the largest len of one command
+ * @write_latency_ns: mean service time of a write (AIODEV_FEAT_FAULTS;
+ *	the same as @latency_ns unless set apart)
+ * @cache_size: bytes of volatile write cache, 0 if none: writes are then
+ *	durable when they complete (AIODEV_FEAT_WRITE_CACHE)
+ * @timeout_ms: a hung request fails with -ETIMEDOUT after this, 0 if
+ *	never (AIODEV_FEAT_FAULTS)
+ * @reserved32: 0
  * @reserved: 0
  *
- * Fields may be added at the end; a shorter buffer gets a prefix.
+ * Fields may be added at the end; a shorter buffer gets a prefix.  The
+ * fields after @max_len were reserved (0) before their feature bits.
  */
 struct aiodev_info {
 	__u32	abi_version;
@@ -126,7 +154,11 @@ struct aiodev_info {
 	__u8	jitter;
 	__u16	index;
 	__u32	max_len;
-	__u64	reserved[4];
+	__u64	write_latency_ns;
+	__u64	cache_size;
+	__u32	timeout_ms;
+	__u32	reserved32;
+	__u64	reserved;
 };
 
 #endif /* _UAPI_LINUX_AIODEV_H */
