@@ -4,7 +4,8 @@
  * read needs a file opened for reading, a write one opened for writing,
  * whether it goes through read_iter (read, pread, readv, preadv2, aio,
  * io_uring) or io_uring passthrough, which the VFS does not check.  NOP
- * needs either, QUERY any open file (even access mode 3, for ioctls only).
+ * and FLUSH need either, QUERY any open file (even access mode 3, for
+ * ioctls only).
  * A refused request fails with EBADF and changes nothing: no data moves,
  * no statistic counts it.  Each test runs in every completion mode.
  */
@@ -352,6 +353,23 @@ TEST_F(access, uring_cmd_nop)
 	EXPECT_EQ(allowed ? 0 : -EBADF,
 		  io_ring(fd, false, NULL, 0, 0, AIODEV_URING_CMD_NOP, 0));
 	EXPECT_EQ(nops + allowed, aiodev_get(0, "stats/nops"));
+	close(fd);
+}
+
+/* FLUSH moves no data, as fsync(2): read or write access. */
+TEST_F(access, uring_cmd_flush)
+{
+	bool allowed = variant->can_read || variant->can_write;
+	int fd = aiodev_open(0, variant->flags);
+	long long flushes;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, aiodev_reset(0, "timer"));
+	ASSERT_EQ(0, aiodev_set(0, "cache_size", "65536"));
+	flushes = aiodev_get(0, "stats/flushes");
+	EXPECT_EQ(allowed ? 0 : -EBADF,
+		  io_ring(fd, false, NULL, 0, 0, AIODEV_URING_CMD_FLUSH, 0));
+	EXPECT_EQ(flushes + allowed, aiodev_get(0, "stats/flushes"));
 	close(fd);
 }
 

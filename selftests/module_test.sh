@@ -35,7 +35,9 @@ loaded && rmmod aiodev
 for bad in nr_devices=0 nr_devices=65 nr_devices=abc size_mb=0 \
 	   size_mb=1048577 size_mb=-1 latency_ns=abc latency_ns=10000000001 \
 	   jitter=normal bandwidth_mbps=-5 queue_depth=0 queue_depth=4097 \
-	   completion=softirq; do
+	   completion=softirq write_latency_ns=soon timeout_ms=3600001 \
+	   cache_size=-1 read_bad_range=2-1 write_hang_percent=101 \
+	   spike_ns=10000000001 "stall_ns=2 stall_period_ns=2"; do
 	check "load with $bad is refused with EINVAL" refused "$bad"
 done
 

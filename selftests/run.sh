@@ -26,9 +26,13 @@ declare -A params=(
 	[uring_cmd_test]=""
 	[fault_test]=""
 	[access_test]=""
-	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue"
+	[faults_test]=""
+	[cache_test]=""
+	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue
+		write_latency_ns=23456 timeout_ms=789 cache_size=8192 write_bad_range=4096-8192
+		write_bad_range_fails=3 spike_every=5 stall_period_ns=1000000 stall_ns=10"
 )
-progs=${*:-rw_test async_test uring_cmd_test access_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
+progs=${*:-rw_test async_test uring_cmd_test access_test faults_test cache_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
 # settings' timeout is kselftest's bound on run.sh as a whole; a program
 # that hangs is stopped sooner, so the others still run.
 timeout=600

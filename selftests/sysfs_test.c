@@ -42,7 +42,28 @@ TEST(module_parameters_are_the_defaults)
 		expect_attr(_metadata, i, "inject/read_every", "0");
 		expect_attr(_metadata, i, "inject/write_percent", "0");
 		expect_attr(_metadata, i, "inject/read_bad_range", "none");
+		expect_attr(_metadata, i, "write_latency_ns", "23456");
+		expect_attr(_metadata, i, "timeout_ms", "789");
+		expect_attr(_metadata, i, "cache_size", "8192");
+		expect_attr(_metadata, i, "inject/write_bad_range", "4096-8192");
+		expect_attr(_metadata, i, "inject/write_bad_range_fails", "3");
+		expect_attr(_metadata, i, "inject/read_hang_percent", "0");
+		expect_attr(_metadata, i, "inject/spike_every", "5");
+		expect_attr(_metadata, i, "inject/stall_period_ns", "1000000");
+		expect_attr(_metadata, i, "inject/stall_ns", "10");
 	}
+}
+
+/* /sys/module/aiodev/parameters shows the defaults as sysfs does. */
+TEST(module_parameters_read_back)
+{
+	char val[64];
+	FILE *f = fopen("/sys/module/aiodev/parameters/write_latency_ns", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(val, sizeof(val), f));
+	fclose(f);
+	EXPECT_STREQ("23456\n", val);
 }
 
 TEST(valid_values_round_trip)
@@ -67,6 +88,20 @@ TEST(valid_values_round_trip)
 		{ "inject/write_bad_range", "0-1", "0-1" },
 		{ "inject/write_bad_range", "4096-8192\n", "4096-8192" },
 		{ "inject/write_bad_range", "none", "none" },
+		{ "write_latency_ns", "0", "0" },
+		{ "write_latency_ns", "same\n", "same" },
+		{ "timeout_ms", "3600000", "3600000" },
+		{ "cache_size", "1099511627776", "1099511627776" },
+		{ "cache_size", "0", "0" },
+		{ "inject/read_bad_range_fails", "4294967295", "4294967295" },
+		{ "inject/write_hang_every", "7", "7" },
+		{ "inject/write_hang_percent", "100", "100" },
+		{ "inject/spike_percent", "100", "100" },
+		{ "inject/spike_ns", "10000000000", "10000000000" },
+		{ "inject/stall_period_ns", "3600000000000", "3600000000000" },
+		{ "inject/stall_ns", "3599999999999", "3599999999999" },
+		{ "inject/stall_ns", "0", "0" },
+		{ "inject/stall_period_ns", "0", "0" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
@@ -100,6 +135,15 @@ TEST(invalid_values_are_einval_and_change_nothing)
 		{ "inject/read_bad_range", "x-4096" },
 		{ "inject/read_bad_range", "1-" },
 		{ "inject/read_bad_range", "1-2-3" },
+		{ "write_latency_ns", "10000000001" },
+		{ "write_latency_ns", "samey" },
+		{ "timeout_ms", "3600001" },
+		{ "cache_size", "1099511627777" },
+		{ "inject/write_hang_percent", "101" },
+		{ "inject/spike_ns", "10000000001" },
+		{ "inject/stall_period_ns", "3600000000001" },
+		/* A stall as long as its period: the device would never serve. */
+		{ "inject/stall_ns", "1000000" },
 	};
 	char before[128], after[128];
 
@@ -341,6 +385,53 @@ TEST_F(trace, jitter_shapes_the_service_times)
 			EXPECT_LT(4 * mean, max);
 		}
 	}
+}
+
+/*
+ * Writes take write_latency_ns, reads latency_ns, and every spike_every-th
+ * request spike_ns more: the service times aiodev_start traces, in order.
+ */
+TEST_F(trace, write_latency_and_spikes_shape_the_service_times)
+{
+	static const unsigned long long want[] = {
+		100000, 300000, 100000 + 5000000, 300000, 100000,
+		300000 + 5000000,
+	};
+	unsigned long long ns;
+	char line[512], buf[512];
+	const char *field;
+	FILE *trace;
+	size_t got = 0;
+
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "100000"));
+	ASSERT_EQ(0, aiodev_set(0, "write_latency_ns", "300000"));
+	ASSERT_EQ(0, aiodev_set(0, "inject/spike_ns", "5000000"));
+	ASSERT_EQ(0, aiodev_set(0, "inject/spike_every", "3"));
+	ASSERT_EQ(0, aiodev_set(0, "stats/reset", "1"));
+	ASSERT_EQ(0, write_file(self->dir, "events/aiodev/aiodev_start/enable", "1"));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		ssize_t n = i & 1 ? pwrite(self->fd, buf, sizeof(buf), 0) :
+				    pread(self->fd, buf, sizeof(buf), 0);
+
+		ASSERT_EQ(sizeof(buf), n);
+	}
+	ASSERT_EQ(0, write_file(self->dir, "events/aiodev/aiodev_start/enable", "0"));
+	EXPECT_EQ(2, aiodev_get(0, "stats/spikes"));
+
+	trace = open_trace(self->dir);
+	ASSERT_NE(NULL, trace);
+	while (fgets(line, sizeof(line), trace)) {
+		field = strstr(line, "service_ns=");
+		if (!strstr(line, "aiodev_start: aiodev0") || !field ||
+		    sscanf(field, "service_ns=%llu", &ns) != 1)
+			continue;
+		if (got < ARRAY_SIZE(want)) {
+			EXPECT_EQ(want[got], ns) TH_LOG("request %zu", got + 1);
+		}
+		got++;
+	}
+	fclose(trace);
+	EXPECT_EQ(ARRAY_SIZE(want), got);
 }
 
 TEST_HARNESS_MAIN

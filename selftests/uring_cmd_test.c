@@ -292,6 +292,9 @@ TEST_F(cmd, query_matches_sysfs)
 	ASSERT_EQ(0, aiodev_set(0, "queue_depth", "17"));
 	ASSERT_EQ(0, aiodev_set(0, "bandwidth_mbps", "321"));
 	ASSERT_EQ(0, aiodev_set(0, "jitter", "exponential"));
+	ASSERT_EQ(0, aiodev_set(0, "write_latency_ns", "654321"));
+	ASSERT_EQ(0, aiodev_set(0, "timeout_ms", "4321"));
+	ASSERT_EQ(0, aiodev_set(0, "cache_size", "1048576"));
 	memset(&info, 0xff, sizeof(info));
 	ASSERT_EQ(sizeof(info), run_cmd(&self->ring, self->fd,
 					AIODEV_URING_CMD_QUERY, &info,
@@ -309,8 +312,19 @@ TEST_F(cmd, query_matches_sysfs)
 	EXPECT_STREQ(jitter, jitters[info.jitter]);
 	EXPECT_EQ(0, info.index);
 	EXPECT_EQ(AIODEV_MAX_LEN, info.max_len);
-	for (int i = 0; i < 4; i++)
-		EXPECT_EQ(0, info.reserved[i]);
+	EXPECT_TRUE(info.features & AIODEV_FEAT_FAULTS);
+	EXPECT_TRUE(info.features & AIODEV_FEAT_WRITE_CACHE);
+	EXPECT_EQ(aiodev_get(0, "write_latency_ns"), info.write_latency_ns);
+	EXPECT_EQ(aiodev_get(0, "timeout_ms"), info.timeout_ms);
+	EXPECT_EQ(aiodev_get(0, "cache_size"), info.cache_size);
+	EXPECT_EQ(0, info.reserved32);
+	EXPECT_EQ(0, info.reserved);
+	/* Writes that follow latency_ns report it. */
+	ASSERT_EQ(0, aiodev_set(0, "write_latency_ns", "same"));
+	ASSERT_EQ(sizeof(info), run_cmd(&self->ring, self->fd,
+					AIODEV_URING_CMD_QUERY, &info,
+					sizeof(info), 0));
+	EXPECT_EQ(123456, info.write_latency_ns);
 }
 
 /*
@@ -361,7 +375,11 @@ TEST_F(cmd, bad_commands_get_their_errno)
 	const struct bad_cmd bad[] = {
 		{ "unknown op", _IOW('a', 0x7f, struct aiodev_uring_cmd), 1, 0, 512, 0, 0, -ENOTTY },
 		{ "op 0", 0, 1, 0, 512, 0, 0, -ENOTTY },
-		{ "flags", AIODEV_URING_CMD_READ, 1, 0, 512, 1, 0, -EINVAL },
+		{ "DSYNC on a read", AIODEV_URING_CMD_READ, 1, 0, 512, AIODEV_CMD_F_DSYNC, 0, -EINVAL },
+		{ "unknown flag", AIODEV_URING_CMD_WRITE, 1, 0, 512, 2, 0, -EINVAL },
+		{ "DSYNC on a NOP", AIODEV_URING_CMD_NOP, 0, 0, 0, AIODEV_CMD_F_DSYNC, 0, -EINVAL },
+		{ "flush with a buffer", AIODEV_URING_CMD_FLUSH, 1, 0, 0, 0, 0, -EINVAL },
+		{ "flush with a length", AIODEV_URING_CMD_FLUSH, 0, 0, 512, 0, 0, -EINVAL },
 		{ "reserved", AIODEV_URING_CMD_WRITE, 1, 0, 512, 0, 1, -EINVAL },
 		{ "nop with a buffer", AIODEV_URING_CMD_NOP, 1, 0, 0, 0, 0, -EINVAL },
 		{ "nop with a length", AIODEV_URING_CMD_NOP, 0, 0, 1, 0, 0, -EINVAL },
