@@ -191,14 +191,18 @@ int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
 }
 
 /*
- * A result known at issue.  Linux 6.1 loses a positive result returned by
- * a ->uring_cmd() that io-wq issued, so a byte count is posted with
- * io_uring_cmd_done() instead, as for a queued command.
+ * A result known at issue, returned as it is or posted with
+ * io_uring_cmd_done() as for a queued command, where Linux 6.1 would
+ * mishandle the returned value: it loses a positive result returned to
+ * io-wq, and on a polled ring it completes a returned result and also puts
+ * the command on the poll list, whose poll then finds no request of ours
+ * (a NULL dereference).  Posting is right on every kernel.
  */
 static int aiodev_uring_issued_done(struct io_uring_cmd *ioucmd, int ret,
 				    unsigned int issue_flags)
 {
-	if (ret <= 0)
+	if (ret == -EIOCBQUEUED ||
+	    (ret <= 0 && !(issue_flags & IO_URING_F_IOPOLL)))
 		return ret;
 	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
 	return -EIOCBQUEUED;

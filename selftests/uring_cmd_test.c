@@ -186,6 +186,46 @@ TEST_F(cmd, a_forked_poller_moves_the_submitters_data)
 	free(dev);
 }
 
+/*
+ * Commands whose result is known at issue, on a polled ring: each gets one
+ * CQE with its result, and the ring goes away cleanly (Linux 6.1 put a
+ * command completed at issue on its poll list as well: a NULL dereference
+ * at the ring's teardown, found by torture_test).
+ */
+TEST_F(cmd, results_known_at_issue_on_a_polled_ring)
+{
+	static const struct {
+		uint32_t op;
+		uint32_t len;
+		uint64_t offset;
+		int res;
+	} cmds[] = {
+		{ AIODEV_URING_CMD_READ, 0, 0, 0 },
+		{ AIODEV_URING_CMD_READ, 512, 64 * MIB, 0 },
+		{ AIODEV_URING_CMD_WRITE, 512, 64 * MIB, -ENOSPC },
+		{ AIODEV_URING_CMD_READ, 512, ULLONG_MAX - 10, -EINVAL },
+		{ AIODEV_URING_CMD_FLUSH, 0, 0, 0 },
+		{ _IOW('a', 0x7f, struct aiodev_uring_cmd), 0, 0, -ENOTTY },
+		{ AIODEV_URING_CMD_QUERY, sizeof(struct aiodev_info), 0,
+		  sizeof(struct aiodev_info) },
+	};
+	struct aiodev_info buf;
+	struct io_uring ring;
+
+	ASSERT_EQ(64 * MIB, self->size);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 |
+					 IORING_SETUP_IOPOLL));
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		void *addr = cmds[i].op == AIODEV_URING_CMD_FLUSH ? NULL : &buf;
+
+		EXPECT_EQ(cmds[i].res, run_cmd(&ring, self->fd, cmds[i].op, addr,
+					       cmds[i].len, cmds[i].offset))
+			TH_LOG("command %zu", i);
+		EXPECT_EQ(0, io_uring_cq_ready(&ring)) TH_LOG("command %zu", i);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 /* read_iter on a polled ring: O_DIRECT files have ->iopoll too. */
 TEST_F(cmd, read_write_on_a_polled_ring)
 {
