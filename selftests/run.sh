@@ -8,12 +8,14 @@
 # usage: run.sh [-m MODULE.ko] [PROGRAM...]
 #   -m MODULE.ko  the module to load (default: modprobe aiodev)
 #   PROGRAM       test programs to run (default: all)
+# AIODEV_TORTURE_DURATION (seconds, default 60) and AIODEV_TORTURE_SEED
+# set torture_test's run (make soak sets them).
 
 ko=
 while getopts m:h opt; do
 	case $opt in
 	m) ko=$(realpath "$OPTARG") ;;
-	*) sed -n 's/^# \?//; 4,9p' "$0"; exit 2 ;;
+	*) sed -n 's/^# \?//; 4,11p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -31,10 +33,17 @@ declare -A params=(
 	[sysfs_test]="nr_devices=2 latency_ns=12345 jitter=uniform bandwidth_mbps=99 queue_depth=7 completion=workqueue
 		write_latency_ns=23456 timeout_ms=789 cache_size=8192 write_bad_range=4096-8192
 		write_bad_range_fails=3 spike_every=5 stall_period_ns=1000000 stall_ns=10"
+	[torture_test]="size_mb=16"
 )
-progs=${*:-rw_test async_test uring_cmd_test access_test faults_test cache_test sysfs_test fault_test module_test.sh aiobench_smoke.sh}
+# Arguments per test program.
+torture_duration=${AIODEV_TORTURE_DURATION:-60}
+declare -A args=(
+	[torture_test]="--duration $torture_duration${AIODEV_TORTURE_SEED:+ --seed $AIODEV_TORTURE_SEED}"
+)
+progs=${*:-rw_test async_test uring_cmd_test access_test faults_test cache_test sysfs_test fault_test module_test.sh aiobench_smoke.sh torture_test}
 # settings' timeout is kselftest's bound on run.sh as a whole; a program
-# that hangs is stopped sooner, so the others still run.
+# that hangs is stopped sooner, so the others still run (the torture run
+# has its duration on top).
 timeout=600
 kmemleak=/sys/kernel/debug/kmemleak
 failed=0
@@ -101,7 +110,10 @@ for prog in $progs; do
 			aiodev_not_ok "$prog: loading the module failed"
 			continue
 		fi
-		timeout "$timeout" "./$prog"
+		t=$timeout
+		[ "$prog" = torture_test ] && t=$((timeout + torture_duration))
+		# shellcheck disable=SC2086
+		timeout "$t" "./$prog" ${args[$prog]}
 		rc=$?
 		aiodev_kmemleak "after $prog"
 		rmmod aiodev || aiodev_not_ok "$prog: rmmod after the test"
