@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 INSTALL_MOD_PATH ?= $(DESTDIR)
 
-.PHONY: all module userspace selftests check demo bench install modules_install \
+.PHONY: all module userspace selftests check soak demo bench install modules_install \
 	man_install clean
 
 all: module userspace selftests
@@ -46,6 +46,14 @@ selftests:
 check:
 	@scripts/install-deps
 	@scripts/check
+
+# The long torture run (build/soak/), on the debug kernel unless KERNEL=
+# says otherwise: make soak DURATION=30m [KERNEL=6.12] [SEED=N].
+DURATION ?= 30m
+KERNEL ?= debug
+soak:
+	@scripts/install-deps
+	@SEED=$(SEED) scripts/soak $(DURATION) $(KERNEL)
 
 # The main job: async vs blocking on aiodev in the test VM (build/demo/).
 demo:
