@@ -12,9 +12,10 @@
  * (plain, from registered buffers, on a polled ring, both).  Operations
  * have random sizes and offsets, some of them bad inputs (enum op_class),
  * on files opened O_DIRECT or O_NONBLOCK at times, with RWF_NOWAIT at
- * times.  Every byte read is checked against the model (below), and every
- * result must be one the documentation allows for that interface and that
- * input (expect_len(), errno_rules[]).
+ * times, issued from io_uring's workers (IOSQE_ASYNC) at times.  Every
+ * byte read is checked against the model (below), and every result must
+ * be one the documentation allows for that interface and that input
+ * (expect_len(), errno_rules[]).
  *
  * The controller (the main process) changes the device meanwhile
  * (actions[]): completion mode, latency, jitter, bandwidth, queue depth,
@@ -222,6 +223,7 @@ struct op_rec {
 	uint8_t write;
 	uint8_t fdk;
 	uint8_t nowait;
+	uint8_t async;
 };
 
 /* A worker's counters, summed at the end. */
@@ -489,6 +491,7 @@ struct op {
 	enum fd_kind fdk;
 	bool write;
 	bool nowait;
+	bool async;		/* IOSQE_ASYNC: issued from io-wq */
 	int64_t off;
 	size_t len;
 	uint8_t *buf;		/* may be a bad pointer (OC_BAD_BUF) */
@@ -503,6 +506,7 @@ struct op {
 struct batch {
 	enum iface iface;
 	int rwf;		/* RWF_* of every operation */
+	bool async;		/* IOSQE_ASYNC on every SQE */
 	int n;
 	struct op op[MAX_BATCH];
 	int ntaken;		/* ranges of the region the batch uses */
@@ -635,6 +639,7 @@ static void log_op(struct region *reg, enum iface iface, struct op *op)
 		.seq = seq, .off = op->off, .len = op->len, .res = RES_PENDING,
 		.stamp = op->stamp, .iface = iface, .cls = op->cls,
 		.write = op->write, .fdk = op->fdk, .nowait = op->nowait,
+		.async = op->async,
 	};
 	op->log = seq;
 }
@@ -651,11 +656,11 @@ static void describe_rec(struct msg *m, const struct op_rec *rec)
 {
 	char res[32];
 
-	msg_add(m, "#%llu %s %lld+%u via %s%s%s (%s): %s", (unsigned long long)rec->seq,
+	msg_add(m, "#%llu %s %lld+%u via %s%s%s%s (%s): %s", (unsigned long long)rec->seq,
 		rec->write ? "write" : "read", (long long)rec->off, rec->len,
 		ifaces[rec->iface].name, fd_kinds[rec->fdk].name,
-		rec->nowait ? " nowait" : "", classes[rec->cls].name,
-		res_str(rec->res, res, sizeof(res)));
+		rec->nowait ? " nowait" : "", rec->async ? " IOSQE_ASYNC" : "",
+		classes[rec->cls].name, res_str(rec->res, res, sizeof(res)));
 	if (rec->write)
 		msg_add(m, ", stamp 0x%x", rec->stamp);
 }
@@ -706,6 +711,7 @@ static void describe_op(struct msg *m, enum iface iface, const struct op *op)
 		.seq = op->log, .off = op->off, .len = op->len, .res = op->res,
 		.stamp = op->stamp, .iface = iface, .cls = op->cls,
 		.write = op->write, .fdk = op->fdk, .nowait = op->nowait,
+		.async = op->async,
 	};
 
 	describe_rec(m, &rec);
@@ -1011,6 +1017,7 @@ static int plan_op(struct worker *wk, struct batch *b, struct op *op,
 	op->fdk = pick_fd(wk, f, op);
 	op->nowait = !(f & F_CMD) &&
 		     (op->fdk == FD_NONBLOCK || (b->rwf & RWF_NOWAIT));
+	op->async = b->async;
 	op->len = rand_len(wk, align, max);
 	if (plan_range(wk, b, op, f, align) || plan_buffer(wk, op, f, align))
 		return -1;
@@ -1048,6 +1055,7 @@ static void plan_batch(struct worker *wk, struct batch *b)
 	b->ntaken = 0;
 	wk->used = 0;
 	b->rwf = (f & F_RWF) && rnd(&wk->rng, 100) < 15 ? RWF_NOWAIT : 0;
+	b->async = (f & F_RING) && rnd(&wk->rng, 100) < 10;
 	for (int i = 0; i < want; i++)
 		if (!plan_op(wk, b, &b->op[b->n], &short_used))
 			b->n++;
@@ -1210,6 +1218,8 @@ static int run_ring(struct worker *wk, struct batch *b, bool teardown)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 		prep_sqe(wk, b, &b->op[i], sqe);
+		if (b->async)
+			sqe->flags |= IOSQE_ASYNC;
 		io_uring_sqe_set_data64(sqe, i);
 	}
 	/* An SQE that fails before its issue ends a submission: go on. */
