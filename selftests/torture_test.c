@@ -186,7 +186,7 @@ static const struct errno_rule {
 	{ EIO, ALL_IFACES, REACHES_DEVICE, C_INJECT,
 	  "injected errors reach the caller as EIO on every path" },
 	{ EAGAIN, ALL_IFACES & ~CMD_IFACES, REACHES_DEVICE, C_NOWAIT,
-	  "a NOWAIT request that would wait for a slot, or whose pages are not in memory" },
+	  "a NOWAIT request that would wait for a slot gets EAGAIN" },
 	{ EFAULT, ALL_IFACES, BIT(OC_BAD_BUF), 0, "bad buffers EFAULT" },
 	{ EINVAL, ALL_IFACES, BIT(OC_BAD_OFF), 0,
 	  "negative or overflowing offsets give EINVAL" },
