@@ -265,6 +265,7 @@ void aiodev_drain(struct aiodev *ad);
 struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp);
 void aiodev_rq_put(struct aiodev_rq *rq);
 int aiodev_queue(struct aiodev_rq *rq, bool nowait);
+bool aiodev_at_once(struct aiodev *ad, bool write);
 ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
 		       bool nowait);
 bool aiodev_cancel(struct aiodev_rq *rq);

@@ -429,6 +429,30 @@ bool aiodev_has_slot(struct aiodev *ad)
 	       READ_ONCE(ad->in_service) < READ_ONCE(ad->cfg.queue_depth);
 }
 
+/* The device serves a request in no time (unless it hangs or spikes). */
+static bool aiodev_instant(const struct aiodev_config *cfg, bool write)
+{
+	return !aiodev_latency(cfg, write) && !cfg->bandwidth_mbps &&
+	       !cfg->stall_ns;
+}
+
+/**
+ * aiodev_at_once - whether an inline-mode request would complete at once
+ * @ad: the device
+ * @write: its direction
+ *
+ * A guess, without the lock (the configuration may change before the
+ * request is queued): for an issuer that should not sleep for a service
+ * time, as io_uring's nonblocking issue of a command.
+ */
+bool aiodev_at_once(struct aiodev *ad, bool write)
+{
+	const struct aiodev_inject *inj = &ad->cfg.inject[write];
+
+	return aiodev_instant(&ad->cfg, write) &&
+	       !READ_ONCE(inj->hang_every) && !READ_ONCE(inj->hang_percent);
+}
+
 /*
  * aiodev_queue - hand a new request to the device
  *
@@ -457,8 +481,7 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 	ad->max_in_flight = max(ad->max_in_flight,
 				ad->in_service + ad->nr_waiting + 1);
 	if (slot && rq->mode == AIODEV_COMPLETION_INLINE && !rq->hung &&
-	    !aiodev_latency(&ad->cfg, rq->write) && !rq->spike_ns &&
-	    !ad->cfg.bandwidth_mbps && !ad->cfg.stall_ns) {
+	    !rq->spike_ns && aiodev_instant(&ad->cfg, rq->write)) {
 		trace_aiodev_start(rq, 0);
 		rq->state = AIODEV_RQ_DONE;
 		at_once = true;

@@ -17,7 +17,8 @@
  * io-wq, and the 6.12 kernels re-read the SQE from the ring then, where a
  * newer SQE may have taken its slot.  So in inline mode, where the issuer
  * does the device's work and must be able to sleep, only an issue that may
- * block (IOSQE_ASYNC, io-wq) is done inline; a nonblocking issue takes the
+ * block (IOSQE_ASYNC, io-wq), or one the device finishes at once (latency
+ * 0, a free slot), is done inline; another nonblocking issue takes the
  * asynchronous path, as in timer mode.
  *
  * Completion.  The device's timer or worker hands the command back to the
@@ -319,10 +320,17 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 	}
 
 	if (rq->mode == AIODEV_COMPLETION_INLINE) {
-		if (!nonblock) {
-			ret = aiodev_sync_io(rq, &rq->iter, false);
-			aiodev_rq_put(rq);
-			return ret;
+		/*
+		 * Done by the issuer when it may block, or when the device
+		 * takes no time and has a free slot, as /dev/null's commands
+		 * complete at issue.
+		 */
+		if (!nonblock || aiodev_at_once(ad, rq->write)) {
+			ret = aiodev_sync_io(rq, &rq->iter, nonblock);
+			if (ret != -EAGAIN) {
+				aiodev_rq_put(rq);
+				return ret;
+			}
 		}
 		/* No -EAGAIN (see the top of this file): the timer completes it. */
 		rq->mode = AIODEV_COMPLETION_TIMER;

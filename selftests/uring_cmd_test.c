@@ -271,6 +271,44 @@ TEST_F(cmd, forced_async_issue)
 	free(buf);
 }
 
+/*
+ * In inline mode a device that takes no time finishes a command at its
+ * (nonblocking) issue, as /dev/null's: the CQE is there when the submit
+ * returns, even on a ring that defers task work until it is waited on.
+ * With a latency, the issue does not block: the timer completes it.
+ */
+TEST_F(cmd, inline_latency_0_completes_at_issue)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	char buf[512];
+	int ret;
+
+	if (strcmp(variant->mode, "inline"))
+		SKIP(return, "inline mode only");
+	ret = io_uring_queue_init(4, &ring, IORING_SETUP_SQE128 |
+				  IORING_SETUP_SINGLE_ISSUER |
+				  IORING_SETUP_DEFER_TASKRUN);
+	if (ret == -EINVAL)
+		SKIP(return, "no IORING_SETUP_DEFER_TASKRUN");
+	ASSERT_EQ(0, ret);
+	for (int lat = 0; lat < 2; lat++) {
+		ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%d", lat ? 20000000 : 0));
+		aiodev_prep_cmd(io_uring_get_sqe(&ring), self->fd,
+				AIODEV_URING_CMD_NOP, NULL, 0, 0);
+		aiodev_prep_cmd(io_uring_get_sqe(&ring), self->fd,
+				AIODEV_URING_CMD_READ, buf, sizeof(buf), 0);
+		ASSERT_EQ(2, io_uring_submit(&ring));
+		EXPECT_EQ(lat ? 0 : 2, io_uring_cq_ready(&ring)) TH_LOG("latency %d", lat);
+		for (int i = 0; i < 2; i++) {
+			ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+			EXPECT_LE(0, cqe->res);
+			io_uring_cqe_seen(&ring, cqe);
+		}
+	}
+	io_uring_queue_exit(&ring);
+}
+
 /* Passthrough and read/write see one device: each reads what the other wrote. */
 TEST_F(cmd, mixed_with_read_write)
 {
