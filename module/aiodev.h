@@ -98,6 +98,23 @@ struct aiodev_cache {
 #define AIODEV_CACHE_BLOCK	PAGE_SIZE
 
 /**
+ * struct aiodev_queue - where a CPU's requests in service wait: one per
+ *	device and CPU, so that a request completes on the CPU that started
+ *	it (the submitter's, mostly), as blk-mq completes on the submitting
+ *	CPU, and two CPUs submitting share the completion work
+ * @ad: the device
+ * @timer: fires, on this CPU, at the earliest due time in @due (armed
+ *	under @ad->lock, on this CPU only)
+ * @due: the requests in service this CPU started, by due time (under
+ *	@ad->lock)
+ */
+struct aiodev_queue {
+	struct aiodev *ad;
+	struct hrtimer timer;
+	struct timerqueue_head due;
+};
+
+/**
  * struct aiodev - one /dev/aiodevN
  * @index: N
  * @size: capacity in bytes, fixed at creation
@@ -109,22 +126,21 @@ struct aiodev_cache {
  * @deferred: requests for @defer_work: completions in workqueue mode and
  *	of large requests, pages to release that must be dirtied
  * @defer_work: works through @deferred, in process context
- * @timer: fires at the earliest due time in @due (armed under @lock)
+ * @queues: per CPU, the requests in service that CPU started
  * @stats: per-CPU counters
  * @poll_wait: woken when a queue slot frees, for poll()
  * @nr_rqs: requests allocated; the device is not freed before it is 0
  * @lock: protects @cfg (writers; the submit path reads it under @lock),
- *	@waiting, @nr_waiting, @due, @in_service, @bus_free,
- *	@max_in_flight, @nr_hung, @seq, @spike_seq, @bad_left, @stall_epoch, the state
- *	of every request, and the arming of @timer.  Taken with interrupts
- *	off: from process context, the timer's softirq callback, and aio's
- *	cancel callback (under aio's own lock, with interrupts off).  The
- *	hrtimer's base lock nests inside it.
+ *	@waiting, @nr_waiting, @queues (their timerqueues and the arming of
+ *	their timers), @in_service, @bus_free, @max_in_flight, @nr_hung,
+ *	@seq, @spike_seq, @bad_left, @stall_epoch, and the state of every
+ *	request.  Taken with interrupts off: from process context, the
+ *	timers' softirq callback, and aio's cancel callback (under aio's own
+ *	lock, with interrupts off).  The hrtimer's base lock nests inside it.
  * @cfg: the emulated hardware
  * @waiting: requests waiting for a queue slot, oldest first
  * @nr_waiting: length of @waiting
- * @due: requests holding a queue slot, by due time
- * @in_service: requests in @due
+ * @in_service: requests holding a queue slot (in a queue of @queues)
  * @bus_free: when the shared transfer bus is next idle (bandwidth model)
  * @max_in_flight: highest @nr_waiting + @in_service seen
  * @nr_hung: hung requests waiting or in service
@@ -144,7 +160,7 @@ struct aiodev {
 	struct workqueue_struct *wq;
 	struct llist_head deferred;
 	struct work_struct defer_work;
-	struct hrtimer timer;
+	struct aiodev_queue __percpu *queues;
 	struct aiodev_stats __percpu *stats;
 	wait_queue_head_t poll_wait;
 	atomic_t nr_rqs;
@@ -153,7 +169,6 @@ struct aiodev {
 	struct aiodev_config cfg;
 	struct list_head waiting;
 	unsigned int nr_waiting;
-	struct timerqueue_head due;
 	unsigned int in_service;
 	ktime_t bus_free;
 	unsigned int max_in_flight;
@@ -176,7 +191,7 @@ enum aiodev_rq_kind {
 enum aiodev_rq_state {
 	AIODEV_RQ_NEW,		/* not queued yet */
 	AIODEV_RQ_WAITING,	/* on @ad->waiting */
-	AIODEV_RQ_IN_SERVICE,	/* holds a slot, in @ad->due */
+	AIODEV_RQ_IN_SERVICE,	/* holds a slot, in @q->due */
 	AIODEV_RQ_DONE,		/* finished or taken back: its completion's */
 	AIODEV_RQ_RELEASE,	/* completed, its pages left to the worker */
 };
@@ -189,7 +204,8 @@ enum aiodev_rq_state {
  * @ad: the device
  * @node: in @ad->waiting while it waits for a slot; then in the timer's
  *	list of finished requests
- * @due: in @ad->due while in service; @due.expires is its due time
+ * @q: the queue it is in while in service
+ * @due: in @q->due while in service; @due.expires is its due time
  * @defer: in @ad->deferred
  * @state: an enum aiodev_rq_state
  * @kind: who waits for it and where its data goes
@@ -222,6 +238,7 @@ enum aiodev_rq_state {
 struct aiodev_rq {
 	struct aiodev *ad;
 	struct list_head node;
+	struct aiodev_queue *q;
 	struct timerqueue_node due;
 	struct llist_node defer;
 	enum aiodev_rq_state state;
@@ -260,7 +277,8 @@ int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 		  unsigned int flags);
 bool aiodev_has_slot(struct aiodev *ad);
 void aiodev_dispatch(struct aiodev *ad);
-void aiodev_io_setup(struct aiodev *ad);
+int aiodev_io_setup(struct aiodev *ad);
+void aiodev_io_destroy(struct aiodev *ad);
 void aiodev_drain(struct aiodev *ad);
 struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp);
 void aiodev_rq_put(struct aiodev_rq *rq);

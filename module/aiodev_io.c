@@ -10,12 +10,15 @@
  * The device: when a request takes a slot, its due time follows from the
  * service time (latency_ns with its jitter) and from the bandwidth model, a
  * bus shared by all slots that moves bandwidth_mbps.  The requests in
- * service sit in a timerqueue ordered by due time, and one hrtimer per
- * device is armed to the earliest: each expiry finishes every request that
- * is due, starts the waiting ones in the slots they free, and completes the
- * finished ones outside the lock.  (One timer per request cost a timer
- * interrupt and softirq per request; null_blk found that re-arming a shared
- * timer for each new command delays earlier ones: the queue is armed to its
+ * service sit in a timerqueue ordered by due time, one per device and CPU
+ * (the CPU that started them: the submitter's, mostly), and one hrtimer
+ * per queue, pinned to its CPU, is armed to the earliest: each expiry
+ * finishes every request of its queue that is due, starts waiting ones in
+ * the slots they free, and completes the finished ones outside the lock,
+ * on the CPU that submitted them.  (One timer per request cost a timer
+ * interrupt and softirq per request; one per device ran every completion
+ * on whichever CPU armed it last; null_blk found that re-arming a shared
+ * timer for each new command delays earlier ones: a queue is armed to its
  * earliest deadline, re-armed only when a new request is due sooner.)
  *
  * Completion depends on who waits:
@@ -308,19 +311,20 @@ static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
 }
 
 /*
- * Arm the device's timer for the earliest request in service, unless it
- * fires by then already.  @ad->lock held: the timer is armed only under it,
- * so its expiry is stable here.
+ * Arm @q's timer for its earliest request, unless it fires by then
+ * already.  On @q's CPU, @ad->lock held: the timer is armed only so, so
+ * its expiry is stable here.
  */
-static void aiodev_arm(struct aiodev *ad)
+static void aiodev_arm(struct aiodev_queue *q)
 {
-	struct timerqueue_node *next = timerqueue_getnext(&ad->due);
+	struct timerqueue_node *next = timerqueue_getnext(&q->due);
 
 	/* KTIME_MAX: only hung requests, which no time finishes. */
 	if (next && next->expires != KTIME_MAX &&
-	    (!hrtimer_is_queued(&ad->timer) ||
-		     next->expires < hrtimer_get_expires(&ad->timer)))
-		hrtimer_start(&ad->timer, next->expires, HRTIMER_MODE_ABS_SOFT);
+	    (!hrtimer_is_queued(&q->timer) ||
+	     next->expires < hrtimer_get_expires(&q->timer)))
+		hrtimer_start(&q->timer, next->expires,
+			      HRTIMER_MODE_ABS_PINNED_SOFT);
 }
 
 /*
@@ -353,9 +357,13 @@ static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 	rq->due.expires = due;
 	rq->state = AIODEV_RQ_IN_SERVICE;
 	ad->in_service++;
-	/* Re-armed only for a new earliest: no jitter, no re-arming. */
-	if (timerqueue_add(&ad->due, &rq->due))
-		aiodev_arm(ad);
+	/*
+	 * This CPU's queue (interrupts are off); re-armed only for a new
+	 * earliest: no jitter, no re-arming.
+	 */
+	rq->q = this_cpu_ptr(ad->queues);
+	if (timerqueue_add(&rq->q->due, &rq->due))
+		aiodev_arm(rq->q);
 }
 
 /* Whether request number @seq is an "every Nth" one, or one in @percent. */
@@ -530,7 +538,7 @@ static void aiodev_leave(struct aiodev *ad, struct aiodev_rq *rq)
 		list_del(&rq->node);
 		ad->nr_waiting--;
 	} else {
-		timerqueue_del(&ad->due, &rq->due);
+		timerqueue_del(&rq->q->due, &rq->due);
 		ad->in_service--;
 	}
 	ad->nr_hung -= rq->hung;
@@ -588,6 +596,7 @@ static unsigned int aiodev_cancel_where(struct aiodev *ad,
 	LIST_HEAD(cancelled);
 	unsigned long flags;
 	unsigned int n = 0;
+	int cpu;
 
 	spin_lock_irqsave(&ad->lock, flags);
 	list_for_each_entry_safe(rq, tmp, &ad->waiting, node) {
@@ -596,12 +605,16 @@ static unsigned int aiodev_cancel_where(struct aiodev *ad,
 			list_add_tail(&rq->node, &cancelled);
 		}
 	}
-	for (node = timerqueue_getnext(&ad->due); node; node = next) {
-		next = timerqueue_iterate_next(node);
-		rq = container_of(node, struct aiodev_rq, due);
-		if (match(rq, data)) {
-			aiodev_leave(ad, rq);
-			list_add_tail(&rq->node, &cancelled);
+	for_each_possible_cpu(cpu) {
+		struct aiodev_queue *q = per_cpu_ptr(ad->queues, cpu);
+
+		for (node = timerqueue_getnext(&q->due); node; node = next) {
+			next = timerqueue_iterate_next(node);
+			rq = container_of(node, struct aiodev_rq, due);
+			if (match(rq, data)) {
+				aiodev_leave(ad, rq);
+				list_add_tail(&rq->node, &cancelled);
+			}
 		}
 	}
 	list_for_each_entry(rq, &cancelled, node) {
@@ -796,20 +809,21 @@ static void aiodev_complete(struct aiodev_rq *rq)
  */
 static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 {
-	struct aiodev *ad = container_of(timer, struct aiodev, timer);
+	struct aiodev_queue *q = container_of(timer, struct aiodev_queue, timer);
+	struct aiodev *ad = q->ad;
 	struct timerqueue_node *next;
 	struct aiodev_rq *rq, *tmp;
 	ktime_t now = ktime_get();
 	LIST_HEAD(done);
 
 	spin_lock_irq(&ad->lock);
-	while ((next = timerqueue_getnext(&ad->due)) && next->expires <= now) {
+	while ((next = timerqueue_getnext(&q->due)) && next->expires <= now) {
 		rq = container_of(next, struct aiodev_rq, due);
 		aiodev_leave(ad, rq);
 		list_add_tail(&rq->node, &done);
 	}
 	aiodev_start_waiting(ad, now);
-	aiodev_arm(ad);
+	aiodev_arm(q);
 	spin_unlock_irq(&ad->lock);
 
 	/* Once completed, a request may be freed: _safe. */
@@ -983,20 +997,34 @@ int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 /**
  * aiodev_io_setup - the request path's part of a new device
  * @ad: the device, zeroed
+ *
+ * Return: 0, or -ENOMEM.
  */
-void aiodev_io_setup(struct aiodev *ad)
+int aiodev_io_setup(struct aiodev *ad)
 {
+	int cpu;
+
+	ad->queues = alloc_percpu(struct aiodev_queue);
+	if (!ad->queues)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct aiodev_queue *q = per_cpu_ptr(ad->queues, cpu);
+
+		q->ad = ad;
+		timerqueue_init_head(&q->due);
+		aiodev_hrtimer_setup(&q->timer, aiodev_timer_fn,
+				     CLOCK_MONOTONIC,
+				     HRTIMER_MODE_ABS_PINNED_SOFT);
+	}
 	spin_lock_init(&ad->lock);
 	INIT_LIST_HEAD(&ad->waiting);
-	timerqueue_init_head(&ad->due);
-	aiodev_hrtimer_setup(&ad->timer, aiodev_timer_fn, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_ABS_SOFT);
 	init_llist_head(&ad->deferred);
 	INIT_WORK(&ad->defer_work, aiodev_defer_work);
 	init_waitqueue_head(&ad->poll_wait);
 	atomic_set(&ad->nr_rqs, 0);
 	aiodev_cache_init(&ad->cache);
 	aiodev_reconfigured(ad);
+	return 0;
 }
 
 /**
@@ -1004,15 +1032,24 @@ void aiodev_io_setup(struct aiodev *ad)
  * @ad: the device, whose files are all closed
  *
  * A request can outlive its file: the kiocb's owner may drop the file once
- * ki_complete() has run, while the timer or worker still releases pages.
+ * ki_complete() has run, while a timer or the worker still releases pages.
  * After the last request is freed, hrtimer_cancel() waits out the timer
  * that may have freed it; the caller's destroy_workqueue() waits out the
  * worker.
  */
 void aiodev_drain(struct aiodev *ad)
 {
+	int cpu;
+
 	wait_var_event(&ad->nr_rqs, !atomic_read(&ad->nr_rqs));
-	hrtimer_cancel(&ad->timer);
+	for_each_possible_cpu(cpu)
+		hrtimer_cancel(&per_cpu_ptr(ad->queues, cpu)->timer);
+}
+
+/* Undo aiodev_io_setup(), once aiodev_drain() has. */
+void aiodev_io_destroy(struct aiodev *ad)
+{
+	free_percpu(ad->queues);
 }
 
 int aiodev_io_init(void)

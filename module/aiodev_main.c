@@ -183,17 +183,20 @@ static const struct file_operations aiodev_fops = {
 
 static int aiodev_create(struct aiodev *ad, unsigned int index)
 {
-	int ret = -ENOMEM;
+	int ret;
 
 	ad->index = index;
 	ad->size = (loff_t)size_mb << 20;
 	ad->cfg = aiodev_defaults;
-	aiodev_io_setup(ad);
+	ret = aiodev_io_setup(ad);
+	if (ret)
+		return ret;
 
+	ret = -ENOMEM;
 	ad->data = __vmalloc(ad->size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!ad->data) {
 		pr_err("aiodev%u: cannot allocate %u MiB\n", index, size_mb);
-		return -ENOMEM;
+		goto err_io;
 	}
 	ad->stats = alloc_percpu(struct aiodev_stats);
 	if (!ad->stats)
@@ -215,6 +218,8 @@ err_stats:
 	free_percpu(ad->stats);
 err_data:
 	vfree(ad->data);
+err_io:
+	aiodev_io_destroy(ad);
 	return ret;
 }
 
@@ -226,6 +231,7 @@ static void aiodev_destroy(struct aiodev *ad)
 	aiodev_cache_destroy(ad);
 	free_percpu(ad->stats);
 	vfree(ad->data);
+	aiodev_io_destroy(ad);
 }
 
 /* What the parameters' own checks cannot see. */
