@@ -19,7 +19,10 @@ import sys
 import time
 
 RUNTIME = 2            # seconds per measurement
-AGREE_LATENCY = 2000000  # ns: the device, not the CPU, is the bottleneck
+# ns: the device, not the CPU, is the bottleneck, even in a guest starved by
+# a loaded host (at 2 ms, fio's psync once took 1.4 ms more than the device
+# per request there, aiobench 0.7 ms: 0.73 apart).
+AGREE_LATENCY = 10000000
 AGREE_DEPTH = 8
 TOLERANCE = 0.10
 
