@@ -22,6 +22,12 @@ fi
 loaded && rmmod aiodev
 load latency_ns=20000 || { not_ok "load the module"; tap_end; }
 
+# counted: the requests the device completed (NOPs too).
+counted()
+{
+	echo $(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) + $(cat $sys/stats/nops) ))
+}
+
 # run DESCRIPTION ARGS...: aiobench --json ARGS on the device exits 0, with
 # no error, no mismatch, and the device counted every I/O it reported.
 run()
@@ -29,13 +35,13 @@ run()
 	local what=$1 before after
 
 	shift
-	before=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	before=$(counted)
 	if ! "$bench" --json --size 2M "$@" "$dev" > "$tmp/out.json" 2> "$tmp/err"; then
 		not_ok "$what"
 		sed 's/^/# /' "$tmp/err"
 		return
 	fi
-	after=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	after=$(counted)
 	# --verify's fill and read-back passes are I/O the device sees too.
 	if [ "$(json error)" = '""' ] && [ "$(json mismatches)" = 0 ] &&
 	   [ "$(json ios)" -gt 0 ] && [ "$(json ios)" -le $((after - before)) ]; then
@@ -60,6 +66,9 @@ for mode in inline workqueue timer; do
 	run "$mode: uring, verify" -e uring -n 300 --rw randwrite --verify
 	run "$mode: uring-cmd, verify" -e uring-cmd -n 300 --rw randwrite --verify
 	run "$mode: epoll, verify" -e epoll -n 200 --rw write --verify
+	nops=$(cat $sys/stats/nops)
+	run "$mode: uring-cmd, nop" -e uring-cmd --rw nop -n 300
+	check "$mode: the device counted the 300 NOPs" [ $(( $(cat $sys/stats/nops) - nops )) = 300 ]
 done
 check "completion timer is set" eval "echo timer > $sys/completion"
 run "uring: registered buffers and file, batches" \

@@ -76,8 +76,20 @@ enum aiobench_rw {
 	AIOBENCH_RANDREAD,
 	AIOBENCH_RANDWRITE,
 	AIOBENCH_MIXED,		/* random offsets, --mix percent reads */
+	AIOBENCH_NOP,		/* uring-cmd: AIODEV_URING_CMD_NOP, no data */
 };
-#define AIOBENCH_NR_RW		(AIOBENCH_MIXED + 1)
+#define AIOBENCH_NR_RW		(AIOBENCH_NOP + 1)
+
+/* Whether @rw's I/Os count as reads, as writes (a NOP counts as a read). */
+static inline bool aiobench_rw_reads(enum aiobench_rw rw)
+{
+	return rw != AIOBENCH_WRITE && rw != AIOBENCH_RANDWRITE;
+}
+
+static inline bool aiobench_rw_writes(enum aiobench_rw rw)
+{
+	return rw == AIOBENCH_WRITE || rw == AIOBENCH_RANDWRITE || rw == AIOBENCH_MIXED;
+}
 
 /* The words of the command line for each (options.c). */
 extern const char *const aiobench_engine_names[AIOBENCH_NR_ENGINES];

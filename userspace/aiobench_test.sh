@@ -59,7 +59,7 @@ for word in sync aio uring uring-cmd epoll --engine --rw --mix --bs --qd --jobs 
 	    --threads --runtime --ops --offset --size --seed --verify --direct \
 	    --fixed-bufs --fixed-files --sqpoll --iopoll --batch-submit \
 	    --batch-complete --json --quiet --engines --depths --latencies --out \
-	    --output-format --version --help compare sweep; do
+	    --output-format --version --help compare sweep nop; do
 	grep -q -- "$word" "$tmp/help" || missing="$missing $word"
 done
 [ -z "$missing" ]
@@ -94,6 +94,22 @@ fails 2 "cannot be polled" "epoll on a file that cannot be polled is refused" -e
 fails 1 "read at offset .*Operation not supported" \
 	"uring-cmd on a file without passthrough fails, naming the op" \
 	-e uring-cmd -t 1 "$file"
+fails 2 "--rw nop needs -e uring-cmd" "--rw nop without uring-cmd is refused" --rw nop "$file"
+fails 2 "moves no data" "--rw nop with --verify is refused" -e uring-cmd --rw nop --verify "$file"
+fails 2 "--rw nop is for run" "compare refuses --rw nop" compare -e uring-cmd --rw nop "$file"
+fails 1 "nop at offset 0: Operation not supported" \
+	"--rw nop on a file without passthrough fails, naming the op" \
+	-e uring-cmd --rw nop -t 1 "$file"
+# /dev/null's uring_cmd (drivers/char/mem.c) completes any command with 0.
+if $bench -e uring-cmd --rw nop --size 1M -n 1 -q /dev/null 2>&1 |
+   grep -q "Operation not supported"; then
+	n=$((n + 1))
+	echo "ok $n # SKIP --rw nop on /dev/null: this kernel's /dev/null has no uring_cmd"
+else
+	json_ok "r['ios'] == 500 and r['reads'] == 500 and r['bytes'] == 0 and r['rw'] == 'nop'" \
+		"--rw nop on /dev/null: 500 NOPs, counted as reads of 0 bytes" \
+		-e uring-cmd --rw nop --size 1M -n 500 /dev/null
+fi
 
 for engine in sync aio uring; do
 	json_ok "r['ios'] == 1000 and r['reads'] == 1000 and r['error'] == ''" \

@@ -224,6 +224,8 @@ static void aiobench_compare_setup(const struct aiobench_cli *cli,
 
 	if (cli->jobs_given)
 		aiobench_die("compare: each engine has its jobs (sync-threads: --qd threads); --jobs is for run");
+	if (cli->opts.rw == AIOBENCH_NOP)
+		aiobench_die("compare: --rw nop is for run (-e uring-cmd)");
 	c->base = &cli->opts;
 	c->n = aiobench_split(list, names, 16);
 	for (int i = 0; i < c->n; i++)

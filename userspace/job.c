@@ -63,6 +63,10 @@ static void aiobench_prepare(struct aiobench_job *job,
 		s->offset = job->base + aiobench_rand(job) % blocks * o->bs;
 		s->write = aiobench_rand(job) % 100 >= o->mix;
 		break;
+	case AIOBENCH_NOP:	/* no data, no offset: counted as a read */
+		s->offset = 0;
+		s->write = false;
+		break;
 	}
 	if (!o->verify)
 		return;
@@ -111,11 +115,12 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 {
 	const struct aiobench_opts *o = job->opts;
 	struct aiobench_slot *s = &job->slots[slot];
+	bool nop = o->rw == AIOBENCH_NOP;
 
 	job->free_slots[job->nr_free++] = slot;
 	job->inflight--;
-	if (res != (long)o->bs) {
-		const char *op = s->write ? "write" : "read";
+	if (res != (nop ? 0 : (long)o->bs)) {
+		const char *op = nop ? "nop" : s->write ? "write" : "read";
 
 		if (job->error)
 			return;
@@ -234,7 +239,7 @@ void *aiobench_job_main(void *arg)
 {
 	struct aiobench_job *job = arg;
 	const struct aiobench_opts *o = job->opts;
-	bool writes = o->rw != AIOBENCH_READ && o->rw != AIOBENCH_RANDREAD;
+	bool writes = aiobench_rw_writes(o->rw);
 	struct aiobench_pass pass = { .rw = o->rw, .ops = o->ops, .timed = true };
 	uint64_t blocks = job->span / o->bs;
 

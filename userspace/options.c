@@ -14,7 +14,7 @@
 #include "version.h"
 
 const char *const aiobench_rw_names[AIOBENCH_NR_RW] = {
-	"read", "write", "randread", "randwrite", "mixed",
+	"read", "write", "randread", "randwrite", "mixed", "nop",
 };
 
 static const char *const aiobench_format_names[] = {
@@ -84,7 +84,10 @@ static const char aiobench_usage[] =
 "\n"
 "Workload:\n"
 "  -e, --engine NAME      the engine (above)\n"
-"  -w, --rw MODE          read, write, randread (default), randwrite, mixed\n"
+"  -w, --rw MODE          read, write, randread (default), randwrite, mixed,\n"
+"                         or nop (uring-cmd, run only: AIODEV_URING_CMD_NOP,\n"
+"                         no data; another file's ->uring_cmd gets the same\n"
+"                         command, e.g. /dev/null's, which completes it at once)\n"
 "      --mix PCT          reads in percent for --rw mixed (default 50)\n"
 "  -b, --bs SIZE          block size (default 4k; k, m, g suffixes)\n"
 "  -d, --qd N             I/Os in flight per job (default 32; 1 for sync, epoll)\n"
@@ -324,6 +327,10 @@ static void aiobench_check_opts(struct aiobench_opts *o,
 		aiobench_die("--batch-submit and --batch-complete cannot exceed --qd (%u)", o->qd);
 	if (given->mix && o->rw != AIOBENCH_MIXED)
 		aiobench_die("--mix needs --rw mixed");
+	if (o->rw == AIOBENCH_NOP && o->engine != AIOBENCH_URING_CMD)
+		aiobench_die("--rw nop needs -e uring-cmd");
+	if (o->rw == AIOBENCH_NOP && (o->verify || o->fixed_bufs))
+		aiobench_die("--rw nop moves no data: not with --verify or --fixed-bufs");
 	if (o->verify && o->bs % 8)
 		aiobench_die("--verify needs --bs a multiple of 8");
 	if ((o->direct || o->iopoll) && (o->bs % 512 || o->offset % 512))

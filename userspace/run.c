@@ -172,8 +172,8 @@ static struct aiobench_watch aiobench_watching(const struct aiobench_opts *o)
 	struct aiobench_watch w = {
 		.progress = !o->quiet && o->format == AIOBENCH_NORMAL && isatty(2),
 		.sample = {
-			fio && o->rw != AIOBENCH_WRITE && o->rw != AIOBENCH_RANDWRITE,
-			fio && o->rw != AIOBENCH_READ && o->rw != AIOBENCH_RANDREAD,
+			fio && aiobench_rw_reads(o->rw),
+			fio && aiobench_rw_writes(o->rw),
 		},
 	};
 

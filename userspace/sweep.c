@@ -158,6 +158,8 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 
 	if (cli->jobs_given)
 		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
+	if (base->rw == AIOBENCH_NOP)
+		aiobench_die("sweep: --rw nop is for run (-e uring-cmd)");
 	if (base->format == AIOBENCH_FIO_JSON)
 		aiobench_die("sweep: --output-format fio-json is for run and compare (sweep writes CSV and JSON files)");
 	if (!aiobench_query(base->file, &info))
