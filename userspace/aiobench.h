@@ -12,6 +12,7 @@
  *   engines.c   the engines (sync, aio, io_uring, passthrough, epoll)
  *   output.c    a result as a table or JSON
  *   device.c    the file's size; aiodev's QUERY, ideal and sysfs
+ *   plot.c      --out DIR's files, gnuplot's SVG plots
  *
  * The commands call run.c, output.c and device.c; run.c calls job.c, which
  * calls the engines, which report completions back to job.c through
@@ -211,6 +212,17 @@ int aiobench_cmd_compare(struct aiobench_cli *cli);
 
 /* sweep.c */
 int aiobench_cmd_sweep(struct aiobench_cli *cli);
+
+/* plot.c: --out DIR's files, and their gnuplot plots. */
+/* DIR/NAME, opened for writing (DIR made if need be); exits if it cannot. */
+FILE *aiobench_out_file(const char *dir, const char *name);
+/*
+ * DIR/NAME.gp, opened, which makes DIR/NAME.svg (@width x @height): the
+ * caller writes the plot, aiobench_plot_run() closes it and runs gnuplot.
+ */
+FILE *aiobench_plot_open(const char *dir, const char *name, int width,
+			 int height);
+void aiobench_plot_run(FILE *f, const char *dir, const char *name);
 
 /* util.c: helpers without I/O. */
 void aiobench_die(const char *fmt, ...)
