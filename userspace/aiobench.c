@@ -20,23 +20,12 @@ static void aiobench_sigint(int sig)
 static int aiobench_cmd_run(struct aiobench_cli *cli)
 {
 	struct aiobench_result r;
+	int status;
 
 	aiobench_run(&cli->opts, &r);
-	if (cli->opts.format == AIOBENCH_JSON) {
-		aiobench_print_json(stdout, &r);
-		putchar('\n');
-	} else if (cli->opts.format == AIOBENCH_FIO_JSON) {
-		aiobench_fio_json_head(stdout);
-		aiobench_fio_json_job(stdout, &r, "aiobench", true);
-		aiobench_fio_json_tail(stdout);
-	} else if (!r.error || r.ios) {
-		aiobench_print(&r);
-	}
-	if (r.error)
-		aiobench_fail(&r);
-	if (r.setup_error)
-		return 2;
-	return r.error || r.mismatches ? 1 : 0;
+	status = aiobench_report(&r);
+	aiobench_result_free(&r);
+	return status;
 }
 
 int main(int argc, char **argv)

@@ -182,6 +182,7 @@ static void aiobench_compare_one(struct aiobench_compare *c,
 		aiobench_compare_fio_job(c, v);
 	else
 		aiobench_compare_line(v, r, c->sync_iops, ideal);
+	aiobench_result_free(r);
 	c->done++;
 }
 
@@ -215,6 +216,8 @@ static void aiobench_compare_setup(const struct aiobench_cli *cli,
 
 	if (cli->jobs_given)
 		aiobench_die("compare: each engine has its jobs (sync-threads: --qd threads); --jobs is for run");
+	if (cli->opts.log_lines)
+		aiobench_die("compare: --log-lines is for run (--log-interval's log is in compare's JSON)");
 	c->base = &cli->opts;
 	c->n = aiobench_split(list, names, 16);
 	for (int i = 0; i < c->n; i++)

@@ -95,6 +95,7 @@ static void aiobench_sweep_point(struct aiobench_sweep *s, FILE *dat, uint64_t l
 	aiobench_print_json(s->json, &r);
 	fputc('}', s->json);
 	s->first = false;
+	aiobench_result_free(&r);
 }
 
 /* Every depth and engine with the device at latency @lat, and its plot. */
@@ -139,6 +140,8 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
 	if (base->format == AIOBENCH_FIO_JSON)
 		aiobench_die("sweep: --output-format fio-json is for run and compare (sweep writes CSV and JSON files)");
+	if (base->log_lines)
+		aiobench_die("sweep: --log-lines is for run (--log-interval's log is in sweep.json)");
 	if (!aiobench_query(base->file, &info))
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	aiobench_sweep_lists(cli, &s);
