@@ -2,7 +2,8 @@
 /*
  * aiobench: measure the throughput and latency of one I/O interface on a
  * file or device (aiobench run), several side by side (aiobench compare),
- * or a grid of queue depths and device latencies (aiobench sweep).
+ * a grid of queue depths and device latencies (aiobench sweep), or one
+ * run's IOPS and latency over time, plotted (aiobench timeline).
  * main() only dispatches: see aiobench.h for who does what.
  */
 #include <signal.h>
@@ -43,6 +44,12 @@ int main(int argc, char **argv)
 	} else if (argc > 1 && !strcmp(argv[1], "sweep")) {
 		cmd = aiobench_cmd_sweep;
 		cli.opts.runtime = 1;
+		argv++;
+		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "timeline")) {
+		cmd = aiobench_cmd_timeline;
+		cli.opts.runtime = 10;
+		cli.opts.log_interval_ms = 100;
 		argv++;
 		argc--;
 	}

@@ -6,6 +6,7 @@
  *   aiobench.c  main(): dispatches to the run command or to
  *   compare.c   compare: each engine on one workload, side by side
  *   sweep.c     sweep: engines x queue depths x device latencies, plots
+ *   timeline.c  timeline: one run's log of intervals, into files and a plot
  *   options.c   the command line, its checks and --help
  *   run.c       run one workload: the file, the jobs' threads, the sums
  *   job.c       one job's loop, driving an engine through engine.h
@@ -308,7 +309,7 @@ void aiobench_print(const struct aiobench_result *r);
 void aiobench_print_json(FILE *f, const struct aiobench_result *r);
 /* {"interval_ms": ..., "intervals": [...], "jobs": [[...], ...]} */
 void aiobench_timeline_json(FILE *f, const struct aiobench_timeline *t);
-/* run's output of @r, in its format; the exit status. */
+/* run's and timeline's output of @r, in its format; the exit status. */
 int aiobench_report(const struct aiobench_result *r);
 /* @s as a JSON string: quoted, with quotes, backslashes and controls escaped. */
 void aiobench_json_str(FILE *f, const char *s);
@@ -328,6 +329,10 @@ bool aiobench_query(const char *file, struct aiodev_info *info);
 double aiobench_ideal(const struct aiodev_info *info, unsigned int inflight,
 		      size_t bs);
 void aiobench_describe(const struct aiodev_info *info);
+/* @info's configuration, in words, into @buf. */
+void aiobench_device_str(const struct aiodev_info *info, char *buf, size_t len);
+/* aiodev @file's stalls and spikes (sysfs inject/) in words: "" if none. */
+void aiobench_faults_str(const char *file, char *buf, size_t len);
 int aiobench_sysfs(const char *file, const char *attr, const char *val,
 		   char *old, size_t oldlen);
 /*
@@ -351,6 +356,9 @@ int aiobench_cmd_compare(struct aiobench_cli *cli);
 
 /* sweep.c */
 int aiobench_cmd_sweep(struct aiobench_cli *cli);
+
+/* timeline.c: one run with the log, into CSV, JSON and a plot. */
+int aiobench_cmd_timeline(struct aiobench_cli *cli);
 
 /* plot.c: --out DIR's files, and their gnuplot plots. */
 /* DIR/NAME, opened for writing (DIR made if need be); exits if it cannot. */

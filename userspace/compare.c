@@ -217,7 +217,7 @@ static void aiobench_compare_setup(const struct aiobench_cli *cli,
 	if (cli->jobs_given)
 		aiobench_die("compare: each engine has its jobs (sync-threads: --qd threads); --jobs is for run");
 	if (cli->opts.log_lines)
-		aiobench_die("compare: --log-lines is for run (--log-interval's log is in compare's JSON)");
+		aiobench_die("compare: --log-lines is for run and timeline (--log-interval's log is in compare's JSON)");
 	c->base = &cli->opts;
 	c->n = aiobench_split(list, names, 16);
 	for (int i = 0; i < c->n; i++)

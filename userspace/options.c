@@ -71,6 +71,7 @@ static const char aiobench_usage[] =
 "usage: aiobench [run] [OPTIONS] FILE       one workload, one engine\n"
 "       aiobench compare [OPTIONS] FILE     every engine, side by side\n"
 "       aiobench sweep [OPTIONS] FILE       queue depths x device latencies\n"
+"       aiobench timeline [OPTIONS] FILE    IOPS and latency over time, plotted\n"
 "\n"
 "FILE is any file or device: /dev/aiodevN, a regular file, /dev/zero,\n"
 "/dev/nullb0...  Everything is read and written in place: use a scratch file.\n"
@@ -136,6 +137,11 @@ static const char aiobench_usage[] =
 "      --latencies LIST   device latencies in ns, default 0,10000,100000,1000000\n"
 "      --out DIR          where sweep.csv, sweep.json and the plots go\n"
 "                         (default aiobench-sweep)\n"
+"timeline (one workload, its log into files and a plot; --runtime 10 and\n"
+"--log-interval 100 by default):\n"
+"      --out DIR          where timeline.csv, timeline.json and timeline.svg,\n"
+"                         IOPS and latency over time, go (default\n"
+"                         aiobench-timeline)\n"
 "\n"
 "Numbers are decimal (or hexadecimal after 0x).  Ctrl-C ends the timed run\n"
 "(--verify's fill and read-back still complete); in compare and sweep it also\n"
@@ -347,7 +353,7 @@ static void aiobench_check_opts(struct aiobench_opts *o,
 	if (o->log_lines && !o->log_interval_ms)
 		aiobench_die("--log-lines needs --log-interval");
 	if (o->log_interval_ms && o->format == AIOBENCH_FIO_JSON)
-		aiobench_die("--output-format fio-json has no place for --log-interval's log: use json");
+		aiobench_die("--output-format fio-json has no place for --log-interval's log (timeline always logs): use json");
 }
 
 void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)

@@ -239,7 +239,7 @@ int aiobench_verdict(const struct aiobench_result *r, const char *name)
 	return 0;
 }
 
-/* run's output of @r, in its format; the exit status. */
+/* run's and timeline's output of @r, in its format; the exit status. */
 int aiobench_report(const struct aiobench_result *r)
 {
 	const struct aiobench_opts *o = &r->opts;

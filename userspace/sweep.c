@@ -141,7 +141,7 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 	if (base->format == AIOBENCH_FIO_JSON)
 		aiobench_die("sweep: --output-format fio-json is for run and compare (sweep writes CSV and JSON files)");
 	if (base->log_lines)
-		aiobench_die("sweep: --log-lines is for run (--log-interval's log is in sweep.json)");
+		aiobench_die("sweep: --log-lines is for run and timeline (--log-interval's log is in sweep.json)");
 	if (!aiobench_query(base->file, &info))
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	aiobench_sweep_lists(cli, &s);
