@@ -84,8 +84,9 @@ static void aiobench_print_log(const struct aiobench_timeline *t, bool lines)
 	size_t per;
 
 	printf("log: %zu intervals of %g ms, all jobs", t->n, t->interval_ns / 1e6);
+	aiobench_human_ns(top, sizeof(top), last->seconds * 1e9);
 	if (t->n && last->partial)
-		printf(" (the last partial: %.3f s)", last->seconds);
+		printf(" (the last partial: %s)", top);
 	putchar('\n');
 	if (lines) {
 		aiobench_print_log_lines(t);
@@ -184,7 +185,7 @@ void aiobench_print_json(FILE *f, const struct aiobench_result *r)
 /* An interval: when, how long, what completed in it, and their latencies. */
 static void aiobench_point_json(FILE *f, const struct aiobench_point *p)
 {
-	fprintf(f, "{\"start_s\": %.6f, \"seconds\": %.6f, \"partial\": %s, "
+	fprintf(f, "{\"start_s\": %.9f, \"seconds\": %.9f, \"partial\": %s, "
 		"\"ios\": %" PRIu64 ", \"reads\": %" PRIu64 ", \"writes\": %" PRIu64
 		", \"iops\": %.1f, \"lat_ns\": ", p->start, p->seconds,
 		p->partial ? "true" : "false", p->ios, p->reads, p->writes, p->iops);
