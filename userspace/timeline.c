@@ -58,7 +58,7 @@ static void aiobench_timeline_title(FILE *f, const struct aiobench_result *r)
 	if (aiobench_query(o->file, &info)) {
 		aiobench_device_str(&info, dev, sizeof(dev));
 		aiobench_faults_str(o->file, faults, sizeof(faults));
-		fprintf(f, "\\n%s%s%s", dev, *faults ? "; " : "", faults);
+		fprintf(f, "\\n%s%s%s", dev, *faults ? "\\n" : "", faults);
 	}
 	fputs("\"\n", f);
 }
