@@ -29,9 +29,11 @@ module:
 	@ln -sfn $(CURDIR)/include $(MODDIR)/include
 	@ln -sf $(addprefix $(CURDIR)/,$(wildcard module/*.[ch])) $(MODDIR)/module/
 	@$(MAKE) -s $(MODDIR)/module/aiodev_probed.h
+	@sed -n 's|^/\* \(aiodev compat .*\) \*/$$|\1|p' $(MODDIR)/module/aiodev_probed.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
 
-# Which kernel APIs KDIR has, from compile tests; again when KDIR changes.
+# Which form of each kernel API KDIR has, from compile tests (the module
+# target prints them); again when KDIR changes.
 $(MODDIR)/module/aiodev_probed.h: scripts/compat-probe $(KDIR)/include/generated/autoconf.h
 	scripts/compat-probe $(KDIR) $@
 

@@ -73,7 +73,7 @@ static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
 		.max_len = AIODEV_MAX_LEN,
 	};
 
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	info.features |= AIODEV_FEAT_CANCEL;
 #endif
 	spin_lock_irq(&ad->lock);
@@ -208,7 +208,7 @@ static int aiodev_uring_issued_done(struct io_uring_cmd *ioucmd, int ret,
 	return -EIOCBQUEUED;
 }
 
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 /* IO_URING_F_CANCEL: called with the ring's lock held, before any done. */
 static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
 			       unsigned int issue_flags)
@@ -343,7 +343,7 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 			goto out_put;
 	}
 	aiodev_uring_pdu(ioucmd)->rq = rq;
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	/* Polled commands complete from the poll loop, which teardown runs. */
 	if (!rq->iopoll)
 		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
@@ -366,7 +366,7 @@ out_put:
  */
 int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	if (issue_flags & IO_URING_F_CANCEL)
 		return aiodev_uring_cancel(ioucmd, issue_flags);
 #endif
