@@ -13,6 +13,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/uio.h>
 #include <uapi/linux/aiodev.h>
 
@@ -118,20 +119,27 @@ static inline int aiodev_uring_import_fixed(u64 addr, unsigned long len,
 
 /*
  * AIODEV_URING_TASK_WORK(name, fn) defines the task work callback @name,
- * which runs void fn(struct io_uring_cmd *, unsigned int issue_flags).
+ * which runs void fn(struct io_uring_cmd *, unsigned int issue_flags,
+ * bool cancel).  @cancel: io_uring cancels the work, which must not touch
+ * the task's user memory.  Where callbacks take a struct io_tw_req (6.19),
+ * io_uring says so (tw.cancel: the task is exiting, io_uring's fallback
+ * worker runs the work, or the ring is going away).  Before, the callback
+ * is not told, and cancel is guessed: the task is exiting, or a kernel
+ * thread (the fallback worker) runs the work.
  */
 #ifdef AIODEV_TW_IO_TW_REQ
 #define AIODEV_URING_TASK_WORK(name, fn)				\
 	static void name(struct io_tw_req tw_req, io_tw_token_t tw)	\
 	{								\
 		fn(io_uring_cmd_from_tw(tw_req),			\
-		   IO_URING_CMD_TASK_WORK_ISSUE_FLAGS);			\
+		   IO_URING_CMD_TASK_WORK_ISSUE_FLAGS, tw.cancel);	\
 	}
 #else
 #define AIODEV_URING_TASK_WORK(name, fn)				\
 	static void name(struct io_uring_cmd *ioucmd, unsigned int flags) \
 	{								\
-		fn(ioucmd, flags);					\
+		fn(ioucmd, flags,					\
+		   !!(current->flags & (PF_EXITING | PF_KTHREAD)));	\
 	}
 #endif
 

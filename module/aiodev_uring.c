@@ -114,11 +114,12 @@ static int aiodev_uring_import(struct aiodev_rq *rq,
 
 /*
  * The data transfer at completion, in the submitting task: bytes moved, or
- * the error.  A task that is exiting, or io_uring's fallback worker running
- * task work for it, has no user memory left to copy to (registered
- * buffers are the ring's, in any task).
+ * the error.  @cancel: io_uring cancels the task work, run without the
+ * task's user memory (the task is exiting, io_uring's fallback worker runs
+ * it, or the ring is going away: see AIODEV_URING_TASK_WORK); registered
+ * buffers are the ring's, and are filled in any task.
  */
-static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
+static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq, bool cancel)
 {
 	if (rq->status)
 		return rq->status;
@@ -126,17 +127,16 @@ static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
 		return 0;
 	if (rq->nr_bvec)	/* pinned at issue: any task may copy */
 		return aiodev_copy_pages(rq);
-	if (user_backed_iter(&rq->iter) &&
-	    (current->flags & (PF_EXITING | PF_KTHREAD)))
+	if (cancel && user_backed_iter(&rq->iter))
 		return -ECANCELED;
 	return aiodev_copy(rq, &rq->iter);
 }
 
 static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
-				unsigned int issue_flags)
+				unsigned int issue_flags, bool cancel)
 {
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
-	ssize_t ret = aiodev_uring_transfer(rq);
+	ssize_t ret = aiodev_uring_transfer(rq, cancel);
 
 	aiodev_release_pages(rq, true);
 	aiodev_account(rq, ret);
@@ -186,7 +186,7 @@ int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
 	/* Pairs with aiodev_uring_complete(): the device is done with @rq. */
 	if (!smp_load_acquire(&rq->polled))
 		return 0;
-	aiodev_uring_finish(ioucmd, 0);
+	aiodev_uring_finish(ioucmd, 0, false);	/* its user pages are pinned */
 	return 1;
 }
 
