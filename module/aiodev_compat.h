@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/aiodev.h>
 
 #include "aiodev_probed.h"
@@ -76,6 +77,17 @@ static inline void aiodev_release_page(struct page *page, bool dirty)
 	put_page(page);
 #endif
 }
+
+/*
+ * A workqueue says whether it is per-CPU (WQ_PERCPU) or unbound from 6.17,
+ * and one that says neither is warned about on 7.x.  aiodev's completion
+ * workqueue is per-CPU, as workqueues were by default before.
+ */
+#ifdef AIODEV_WORKQUEUE_PERCPU_FLAG
+#define AIODEV_WQ_PERCPU	WQ_PERCPU
+#else
+#define AIODEV_WQ_PERCPU	0
+#endif
 
 /* io_uring passthrough. */
 
