@@ -261,6 +261,7 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 	}
 	if (need && !(ioucmd->file->f_mode & need))
 		return -EBADF;
+	/* A 128-byte SQE: on an SQE128 ring, or a URING_CMD128 one (7.x). */
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EOPNOTSUPP;
 
