@@ -44,7 +44,7 @@ selftests:
 	$(MAKE) -C selftests
 
 # Runs the whole suite: host-side tests, then the selftests in a VM on each
-# test kernel (Debian 6.1, 6.12 and the debug kernel).
+# test kernel (Debian 6.1 and 6.12, Linux 7.x and the debug kernel).
 check:
 	@scripts/install-deps
 	@scripts/check
