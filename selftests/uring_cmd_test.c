@@ -827,6 +827,15 @@ static void check_teardown(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, kill(pid, sig ?: SIGTERM));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	EXPECT_EQ(0, aiodev_wait_idle(0));
+	/*
+	 * Each of the 16 is counted once, and not later: a polled command is
+	 * counted when polled, by the ring's exit work, after the device has
+	 * let it go (not in flight) and the child is gone, and one counted
+	 * after this test would land in the next one's statistics.
+	 */
+	for (int i = 0; i < 2000 && aiodev_get(0, "stats/reads") < 16; i++)
+		usleep(5000);
+	EXPECT_EQ(16, aiodev_get(0, "stats/reads"));
 	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "0"));
 	check_integrity(_metadata, fd, AIODEV_CMD, 8, 8, 9);
 	/*
