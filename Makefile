@@ -29,9 +29,11 @@ module:
 	@ln -sfn $(CURDIR)/include $(MODDIR)/include
 	@ln -sf $(addprefix $(CURDIR)/,$(wildcard module/*.[ch])) $(MODDIR)/module/
 	@$(MAKE) -s $(MODDIR)/module/aiodev_probed.h
+	@sed -n 's|^/\* \(aiodev compat .*\) \*/$$|\1|p' $(MODDIR)/module/aiodev_probed.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) modules
 
-# Which kernel APIs KDIR has, from compile tests; again when KDIR changes.
+# Which form of each kernel API KDIR has, from compile tests (the module
+# target prints them); again when KDIR changes.
 $(MODDIR)/module/aiodev_probed.h: scripts/compat-probe $(KDIR)/include/generated/autoconf.h
 	scripts/compat-probe $(KDIR) $@
 
@@ -42,7 +44,7 @@ selftests:
 	$(MAKE) -C selftests
 
 # Runs the whole suite: host-side tests, then the selftests in a VM on each
-# test kernel (Debian 6.1, 6.12 and the debug kernel).
+# test kernel (Debian 6.1 and 6.12, Linux 7.x and the debug kernel).
 check:
 	@scripts/install-deps
 	@scripts/check

@@ -25,6 +25,7 @@
 #include <linux/vmalloc.h>
 
 #include "aiodev.h"
+#include "aiodev_compat.h"
 
 #define AIODEV_MAX_DEVICES	64
 #define AIODEV_MAX_SIZE_MB	SZ_1M		/* 1 TiB */
@@ -201,7 +202,8 @@ static int aiodev_create(struct aiodev *ad, unsigned int index)
 	ad->stats = alloc_percpu(struct aiodev_stats);
 	if (!ad->stats)
 		goto err_data;
-	ad->wq = alloc_workqueue("aiodev%u", WQ_HIGHPRI, 0, index);
+	ad->wq = alloc_workqueue("aiodev%u", WQ_HIGHPRI | AIODEV_WQ_PERCPU, 0,
+				 index);
 	if (!ad->wq)
 		goto err_stats;
 	ad->dev = device_create(&aiodev_class, NULL, aiodev_devt + index, ad,

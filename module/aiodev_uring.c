@@ -74,7 +74,7 @@ static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
 		.max_len = AIODEV_MAX_LEN,
 	};
 
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	info.features |= AIODEV_FEAT_CANCEL;
 #endif
 	spin_lock_irq(&ad->lock);
@@ -115,11 +115,12 @@ static int aiodev_uring_import(struct aiodev_rq *rq,
 
 /*
  * The data transfer at completion, in the submitting task: bytes moved, or
- * the error.  A task that is exiting, or io_uring's fallback worker running
- * task work for it, has no user memory left to copy to (registered
- * buffers are the ring's, in any task).
+ * the error.  @cancel: io_uring cancels the task work, run without the
+ * task's user memory (the task is exiting, io_uring's fallback worker runs
+ * it, or the ring is going away: see AIODEV_URING_TASK_WORK); registered
+ * buffers are the ring's, and are filled in any task.
  */
-static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
+static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq, bool cancel)
 {
 	if (rq->status)
 		return rq->status;
@@ -127,17 +128,16 @@ static ssize_t aiodev_uring_transfer(struct aiodev_rq *rq)
 		return 0;
 	if (rq->nr_bvec)	/* pinned at issue: any task may copy */
 		return aiodev_copy_pages(rq);
-	if (user_backed_iter(&rq->iter) &&
-	    (current->flags & (PF_EXITING | PF_KTHREAD)))
+	if (cancel && user_backed_iter(&rq->iter))
 		return -ECANCELED;
 	return aiodev_copy(rq, &rq->iter);
 }
 
 static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
-				unsigned int issue_flags)
+				unsigned int issue_flags, bool cancel)
 {
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
-	ssize_t ret = aiodev_uring_transfer(rq);
+	ssize_t ret = aiodev_uring_transfer(rq, cancel);
 
 	aiodev_release_pages(rq, true);
 	aiodev_account(rq, ret);
@@ -187,7 +187,7 @@ int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
 	/* Pairs with aiodev_uring_complete(): the device is done with @rq. */
 	if (!smp_load_acquire(&rq->polled))
 		return 0;
-	aiodev_uring_finish(ioucmd, 0);
+	aiodev_uring_finish(ioucmd, 0, false);	/* its user pages are pinned */
 	return 1;
 }
 
@@ -209,7 +209,7 @@ static int aiodev_uring_issued_done(struct io_uring_cmd *ioucmd, int ret,
 	return -EIOCBQUEUED;
 }
 
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 /* IO_URING_F_CANCEL: called with the ring's lock held, before any done. */
 static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
 			       unsigned int issue_flags)
@@ -262,6 +262,7 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 	}
 	if (need && !(ioucmd->file->f_mode & need))
 		return -EBADF;
+	/* A 128-byte SQE: on an SQE128 ring, or a URING_CMD128 one (7.x). */
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EOPNOTSUPP;
 
@@ -351,7 +352,7 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 			goto out_put;
 	}
 	aiodev_uring_pdu(ioucmd)->rq = rq;
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	/* Polled commands complete from the poll loop, which teardown runs. */
 	if (!rq->iopoll)
 		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
@@ -374,7 +375,7 @@ out_put:
  */
 int aiodev_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
-#ifdef AIODEV_HAVE_IO_URING_CMD_MARK_CANCELABLE
+#ifdef AIODEV_CANCELABLE_MARKED
 	if (issue_flags & IO_URING_F_CANCEL)
 		return aiodev_uring_cancel(ioucmd, issue_flags);
 #endif

@@ -20,10 +20,12 @@ aiodev_vm_job()
 }
 
 # aiodev_kernel NAME: resolve a test kernel. NAME is 6.1 or 6.12 (the newest
-# installed Debian kernel of that series), debug (the cached debug kernel,
-# built on first use) or the path of a kernel build tree.  Sets krel (its
-# release), kimage (the bzImage to boot), kdir (the tree to build modules
-# against) and kmods (the directory of its module tree, empty if none).
+# installed Debian kernel of that series), 7.x (the newest Linux 7 series
+# Debian offers, built from its source package on first use), debug (the
+# debug kernel, likewise; both by scripts/build-kernel) or the path of a
+# kernel build tree.  Sets krel (its release), kimage (the bzImage to boot),
+# kdir (the tree to build modules against) and kmods (the directory of its
+# module tree, empty if none).
 aiodev_kernel()
 {
 	local name=$1 tree img
@@ -48,11 +50,10 @@ aiodev_kernel()
 		kmods=/lib/modules/$krel
 		;;
 	*)
-		if [ "$name" = debug ]; then
-			tree=$("$aiodev_scripts"/build-debug-kernel) || return 1
-		else
-			tree=$name
-		fi
+		case $name in
+		debug|7.x) tree=$("$aiodev_scripts"/build-kernel "$name") || return 1 ;;
+		*) tree=$name ;;
+		esac
 		krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
 			"$tree/include/generated/utsrelease.h" 2>/dev/null)
 		[ -n "$krel" ] || {
@@ -64,6 +65,17 @@ aiodev_kernel()
 		kmods=
 		;;
 	esac
+}
+
+# aiodev_source7: the newest Linux 7 source that scripts/install-deps fetched
+# from Debian's trixie-backports: a directory $AIODEV_CACHE/src/PACKAGE_VERSION
+# (e.g. linux-source-7.3_7.3.4-1~bpo13+1) holding the package's files.
+aiodev_source7()
+{
+	ls -d "$AIODEV_CACHE"/src/linux-source-7.*_* 2>/dev/null | sort -V | tail -n 1 | grep . || {
+		echo "no Linux 7 source in $AIODEV_CACHE/src (run scripts/install-deps)" >&2
+		return 1
+	}
 }
 
 # aiodev_checkpatch: the path of checkpatch.pl, extracted from Debian's

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # aiobench on aiodev: every engine and option, in each completion mode, with
-# --verify; compare and sweep.  A smoke test of the tool on the device it
+# --verify; compare and sweep; --log-interval and timeline through stall
+# windows and spikes (the shape, never the timing).  A smoke test of the tool on the device it
 # was written for (its logic is tested natively by userspace/).  Loads the
 # module itself (AIODEV_KO, as module_test.sh).  TAP output.
 
@@ -22,6 +23,12 @@ fi
 loaded && rmmod aiodev
 load latency_ns=20000 || { not_ok "load the module"; tap_end; }
 
+# counted: the requests the device completed (NOPs too).
+counted()
+{
+	echo $(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) + $(cat $sys/stats/nops) ))
+}
+
 # run DESCRIPTION ARGS...: aiobench --json ARGS on the device exits 0, with
 # no error, no mismatch, and the device counted every I/O it reported.
 run()
@@ -29,13 +36,13 @@ run()
 	local what=$1 before after
 
 	shift
-	before=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	before=$(counted)
 	if ! "$bench" --json --size 2M "$@" "$dev" > "$tmp/out.json" 2> "$tmp/err"; then
 		not_ok "$what"
 		sed 's/^/# /' "$tmp/err"
 		return
 	fi
-	after=$(( $(cat $sys/stats/reads) + $(cat $sys/stats/writes) ))
+	after=$(counted)
 	# --verify's fill and read-back passes are I/O the device sees too.
 	if [ "$(json error)" = '""' ] && [ "$(json mismatches)" = 0 ] &&
 	   [ "$(json ios)" -gt 0 ] && [ "$(json ios)" -le $((after - before)) ]; then
@@ -60,6 +67,9 @@ for mode in inline workqueue timer; do
 	run "$mode: uring, verify" -e uring -n 300 --rw randwrite --verify
 	run "$mode: uring-cmd, verify" -e uring-cmd -n 300 --rw randwrite --verify
 	run "$mode: epoll, verify" -e epoll -n 200 --rw write --verify
+	nops=$(cat $sys/stats/nops)
+	run "$mode: uring-cmd, nop" -e uring-cmd --rw nop -n 300
+	check "$mode: the device counted the 300 NOPs" [ $(( $(cat $sys/stats/nops) - nops )) = 300 ]
 done
 check "completion timer is set" eval "echo timer > $sys/completion"
 run "uring: registered buffers and file, batches" \
@@ -120,6 +130,54 @@ check "sweep restores the device's latency" [ "$(cat $sys/latency_ns)" = 20000 ]
 	--out "$tmp/sweep2" "$dev" > /dev/null 2>&1
 check "sweep refuses a bad --depths (exit 2)" [ $? = 2 ]
 check "and leaves the device's latency as it was" [ "$(cat $sys/latency_ns)" = 20000 ]
+
+# Stall windows of 300 ms every second: some 100 ms intervals see (nearly)
+# nothing complete, others many.  The shape, loosely: some full interval has
+# under 10% of the median interval's completions.
+stalled()
+{
+	python3 - "$1" <<'EOF'
+import json, sys
+iv = [i['ios'] for i in json.load(open(sys.argv[1]))['log']['intervals'] if not i['partial']]
+med = sorted(iv)[(len(iv) - 1) // 2]
+print('# intervals:', iv)
+assert med > 0 and min(iv) < med / 10, (min(iv), med)
+EOF
+}
+
+echo 0 > $sys/latency_ns
+echo 300000000 > $sys/inject/stall_ns
+echo 1000000000 > $sys/inject/stall_period_ns
+for engine in sync uring; do
+	"$bench" --json --log-interval 100 -t 3 -e $engine --size 2M "$dev" \
+		> "$tmp/log.json" 2> "$tmp/err"
+	check "$engine: --log-interval 100 through stall windows exits 0" [ $? = 0 ]
+	check "$engine: the stalls show: an interval under 10% of the median's I/Os" \
+		stalled "$tmp/log.json"
+done
+"$bench" timeline -q -t 2.5 --size 2M --out "$tmp/tl" "$dev" > "$tmp/out" 2> "$tmp/err"
+check "timeline through stall windows exits 0" [ $? = 0 ]
+sed 's/^/# /' "$tmp/out" "$tmp/err"
+check "timeline: its JSON shows the stalls" stalled "$tmp/tl/timeline.json"
+check "timeline: the plot, titled with the device's stalls" \
+	grep -q "stalls of 300 ms every 1000 ms" "$tmp/tl/timeline.svg"
+check "timeline.csv: a row per interval, all jobs and the job" \
+	[ "$(grep -c '^all,' "$tmp/tl/timeline.csv")" = "$(grep -c '^0,' "$tmp/tl/timeline.csv")" ]
+echo 0 > $sys/inject/stall_period_ns
+
+# Spikes of 50 ms, one request in 500: some interval's largest latency is
+# at least that (the device's lower bound), as is the run's.
+echo 20000 > $sys/latency_ns
+echo 50000000 > $sys/inject/spike_ns
+echo 500 > $sys/inject/spike_every
+"$bench" --json --log-interval 100 -t 1.5 -e uring-cmd --size 2M "$dev" > "$tmp/log.json"
+check "spikes: --log-interval runs" [ $? = 0 ]
+check "spikes: some interval's largest latency is a spike's, and the run's" python3 -c "
+import json
+r = json.load(open('$tmp/log.json'))
+top = max(i['lat_ns']['max'] for i in r['log']['intervals'] if i['ios'])
+assert top >= 50000000 and top == r['lat_ns']['max'], (top, r['lat_ns'])"
+echo 0 > $sys/inject/spike_every
 
 rmmod aiodev
 tap_end

@@ -2,7 +2,8 @@
 /*
  * aiobench: measure the throughput and latency of one I/O interface on a
  * file or device (aiobench run), several side by side (aiobench compare),
- * or a grid of queue depths and device latencies (aiobench sweep).
+ * a grid of queue depths and device latencies (aiobench sweep), or one
+ * run's IOPS and latency over time, plotted (aiobench timeline).
  * main() only dispatches: see aiobench.h for who does what.
  */
 #include <signal.h>
@@ -20,23 +21,12 @@ static void aiobench_sigint(int sig)
 static int aiobench_cmd_run(struct aiobench_cli *cli)
 {
 	struct aiobench_result r;
+	int status;
 
 	aiobench_run(&cli->opts, &r);
-	if (cli->opts.format == AIOBENCH_JSON) {
-		aiobench_print_json(stdout, &r);
-		putchar('\n');
-	} else if (cli->opts.format == AIOBENCH_FIO_JSON) {
-		aiobench_fio_json_head(stdout);
-		aiobench_fio_json_job(stdout, &r, "aiobench", true);
-		aiobench_fio_json_tail(stdout);
-	} else if (!r.error || r.ios) {
-		aiobench_print(&r);
-	}
-	if (r.error)
-		aiobench_fail(&r);
-	if (r.setup_error)
-		return 2;
-	return r.error || r.mismatches ? 1 : 0;
+	status = aiobench_report(&r);
+	aiobench_result_free(&r);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -54,6 +44,12 @@ int main(int argc, char **argv)
 	} else if (argc > 1 && !strcmp(argv[1], "sweep")) {
 		cmd = aiobench_cmd_sweep;
 		cli.opts.runtime = 1;
+		argv++;
+		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "timeline")) {
+		cmd = aiobench_cmd_timeline;
+		cli.opts.runtime = 10;
+		cli.opts.log_interval_ms = 100;
 		argv++;
 		argc--;
 	}

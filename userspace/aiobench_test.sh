@@ -4,7 +4,7 @@
 # aiobench's own tests, natively on the host (no aiodev needed): options
 # and their errors, every engine that works on regular files and /dev/zero,
 # --ops, --verify, --json, --output-format fio-json (against fio's own
-# output and tool) and compare.  TAP output.
+# output and tool), compare, --log-interval and timeline.  TAP output.
 
 cd "$(dirname "$0")" || exit 1
 bench=./aiobench
@@ -59,7 +59,8 @@ for word in sync aio uring uring-cmd epoll --engine --rw --mix --bs --qd --jobs 
 	    --threads --runtime --ops --offset --size --seed --verify --direct \
 	    --fixed-bufs --fixed-files --sqpoll --iopoll --batch-submit \
 	    --batch-complete --json --quiet --engines --depths --latencies --out \
-	    --output-format --version --help compare sweep; do
+	    --output-format --version --help --log-interval --log-lines compare \
+	    sweep timeline nop; do
 	grep -q -- "$word" "$tmp/help" || missing="$missing $word"
 done
 [ -z "$missing" ]
@@ -94,6 +95,22 @@ fails 2 "cannot be polled" "epoll on a file that cannot be polled is refused" -e
 fails 1 "read at offset .*Operation not supported" \
 	"uring-cmd on a file without passthrough fails, naming the op" \
 	-e uring-cmd -t 1 "$file"
+fails 2 "--rw nop needs -e uring-cmd" "--rw nop without uring-cmd is refused" --rw nop "$file"
+fails 2 "moves no data" "--rw nop with --verify is refused" -e uring-cmd --rw nop --verify "$file"
+fails 2 "--rw nop is for run" "compare refuses --rw nop" compare -e uring-cmd --rw nop "$file"
+fails 1 "nop at offset 0: Operation not supported" \
+	"--rw nop on a file without passthrough fails, naming the op" \
+	-e uring-cmd --rw nop -t 1 "$file"
+# /dev/null's uring_cmd (drivers/char/mem.c) completes any command with 0.
+if $bench -e uring-cmd --rw nop --size 1M -n 1 -q /dev/null 2>&1 |
+   grep -q "Operation not supported"; then
+	n=$((n + 1))
+	echo "ok $n # SKIP --rw nop on /dev/null: this kernel's /dev/null has no uring_cmd"
+else
+	json_ok "r['ios'] == 500 and r['reads'] == 500 and r['bytes'] == 0 and r['rw'] == 'nop'" \
+		"--rw nop on /dev/null: 500 NOPs, counted as reads of 0 bytes" \
+		-e uring-cmd --rw nop --size 1M -n 500 /dev/null
+fi
 
 for engine in sync aio uring; do
 	json_ok "r['ios'] == 1000 and r['reads'] == 1000 and r['error'] == ''" \
@@ -274,6 +291,165 @@ fails 2 "unknown --output-format 'xml'" "an unknown --output-format is refused" 
 	--output-format xml "$file"
 fails 2 "fio-json is for run and compare" "sweep refuses fio-json" \
 	sweep --output-format fio-json "$file"
+
+# --log-interval: the intervals of a run, checked by log_check FILE.JSON
+# [STALLED]: they add up to the run's I/Os, all jobs and each; they follow
+# each other from 0, each of the interval's length but the last (partial);
+# latencies where something completed only; with STALLED, some interval
+# has nothing (a stall: 0 IOPS, no latency).
+log_check()
+{
+	python3 - "$@" <<'EOF2'
+import json, sys
+r = json.load(open(sys.argv[1]))
+log = r['log']
+step = log['interval_ms'] / 1000
+for iv in [log['intervals']] + log['jobs']:
+    assert iv and abs(iv[0]['start_s']) < 1e-9, iv[:1]
+    for a, b in zip(iv, iv[1:]):
+        assert b['start_s'] > a['start_s'], (a, b)
+        assert abs(a['start_s'] + a['seconds'] - b['start_s']) < 1e-6, (a, b)
+        assert not a['partial'] and abs(a['seconds'] - step) < 1e-6, a
+    last = iv[-1]
+    assert last['partial'] == (last['seconds'] < step - 1e-9), last
+    for i in iv:
+        assert i['ios'] == i['reads'] + i['writes'], i
+        assert (i['lat_ns'] is None) == (i['ios'] == 0), i
+        assert i['ios'] == 0 or i['lat_ns']['p50'] <= i['lat_ns']['p99'] <= i['lat_ns']['max'], i
+        assert abs(i['iops'] - i['ios'] / i['seconds']) <= 0.1 + 1e-6 * i['iops'], i
+total = log['intervals']
+assert sum(i['ios'] for i in total) == r['ios'], (sum(i['ios'] for i in total), r['ios'])
+assert sum(i['reads'] for i in total) == r['reads']
+assert len(log['jobs']) == r['jobs']
+for k, i in enumerate(total):
+    assert i['ios'] == sum(j[k]['ios'] for j in log['jobs'] if k < len(j)), k
+    mx = [j[k]['lat_ns']['max'] for j in log['jobs'] if k < len(j) and j[k]['ios']]
+    assert i['ios'] == 0 or i['lat_ns']['max'] == max(mx), k
+if len(sys.argv) > 2:
+    assert any(i['ios'] == 0 and i['iops'] == 0 for i in total if not i['partial']), total
+EOF2
+}
+
+# (A run lasts its --runtime and the time its last I/Os take, at least.)
+$bench --json --log-interval 50 -e uring -t 1.02 "$file" > "$tmp/log.json"
+[ $? = 0 ] && log_check "$tmp/log.json" 2> "$tmp/err" &&
+	python3 -c "
+import json
+r = json.load(open('$tmp/log.json'))
+iv = r['log']['intervals']
+assert len(iv) >= 21 and iv[-1]['partial'] and abs(iv[-1]['start_s'] + iv[-1]['seconds'] - r['seconds']) < 0.001, (len(iv), iv[-1], r['seconds'])" 2>> "$tmp/err"
+ok $? "--log-interval 50 over 1.02 s: 21 intervals or more to the run's end, the last partial"
+sed 's/^/# /' "$tmp/err"
+$bench --json --log-interval 20 -e sync -j 3 --rw mixed -n 2000 "$file" > "$tmp/log.json" &&
+	log_check "$tmp/log.json" 2> "$tmp/err"
+ok $? "--log-interval with 3 jobs and --ops: each job's intervals and all jobs'"
+sed 's/^/# /' "$tmp/err"
+$bench --json --log-interval 1 -e aio --rw randwrite --verify -n 5000 "$file" > "$tmp/log.json" &&
+	log_check "$tmp/log.json" 2> "$tmp/err" &&
+	python3 -c "import json; r = json.load(open('$tmp/log.json')); assert r['log']['interval_ms'] == 1 and r['mismatches'] == 0"
+ok $? "--log-interval 1 with --verify: only the timed run is logged"
+sed 's/^/# /' "$tmp/err"
+
+# A stall, natively: the 300th pread sleeps 350 ms, so at least two whole
+# 100 ms intervals see nothing complete.
+cat > "$tmp/stall.c" <<'EOF2'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <time.h>
+#include <unistd.h>
+
+static int calls;
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+	struct timespec ts = { 0, 350 * 1000000 };
+
+	if (!real)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+	if (++calls == 300)
+		nanosleep(&ts, NULL);
+	return real(fd, buf, n, off);
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	return pread64(fd, buf, n, off);
+}
+EOF2
+if cc -shared -fPIC -o "$tmp/stall.so" "$tmp/stall.c" -ldl; then
+	LD_PRELOAD=$tmp/stall.so $bench --json --log-interval 100 -e sync -t 1 \
+		"$file" > "$tmp/log.json" && log_check "$tmp/log.json" stalled 2> "$tmp/err"
+	ok $? "a stall shows: intervals with 0 IOPS and no latency (null)"
+	sed 's/^/# /' "$tmp/err"
+	LD_PRELOAD=$tmp/stall.so $bench --log-interval 100 -e sync -t 1 "$file" > "$tmp/out"
+	grep -Eq "^  IOPS  min 0, median [0-9]+, max [0-9]+; [2-9] of [0-9]+ under 10% of the median$" "$tmp/out" &&
+		grep -Eq '^  IOPS \|[^|]*__[^|]*\|  @ [0-9]+, _ none$' "$tmp/out" &&
+		grep -Eq '^  p99  \|[^|]*  [^|]*\|  @ ' "$tmp/out"
+	ok $? "the short timeline shows the stall: intervals under 10% of the median, gaps"
+	sed 's/^/# /' "$tmp/out"
+	LD_PRELOAD=$tmp/stall.so $bench timeline -t 1 -e sync -q --out "$tmp/tl-stall" \
+		"$file" > /dev/null 2>&1 &&
+		grep -q '^all,[0-9]*,[0-9.]*,0.100000,0,0,0,0,0.0,,,,,,$' "$tmp/tl-stall/timeline.csv"
+	ok $? "timeline.csv: an interval without I/O has 0 IOPS and empty latencies"
+else
+	ok 1 "a stall shows (cannot build the shim)"
+fi
+
+$bench --log-interval 100 --log-lines -e sync -t 0.35 "$file" > "$tmp/out"
+nlog=$(sed -En 's/^log: ([0-9]+) intervals of 100 ms, all jobs \(the last partial: [0-9.]+(ns|us|ms)\)$/\1/p' "$tmp/out")
+[ -n "$nlog" ] && [ "$nlog" -ge 4 ] &&
+	[ "$(grep -Ec '^ +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3} ' "$tmp/out")" = "$nlog" ] &&
+	[ "$(grep -c ' partial$' "$tmp/out")" = 1 ] &&
+	tail -n 1 "$tmp/out" | grep -Eq "^ +$((nlog - 1))00\.000 .*  partial$|^ +0\.$((nlog - 1))00 .*  partial$"
+ok $? "--log-lines: a line per interval, the last labelled partial"
+sed 's/^/# /' "$tmp/out"
+fails 2 "--log-interval '0'" "--log-interval 0 is refused" --log-interval 0 "$file"
+fails 2 "--log-interval '60001'" "--log-interval above a minute is refused" \
+	--log-interval 60001 "$file"
+fails 2 "needs --log-interval" "--log-lines without --log-interval is refused" --log-lines "$file"
+fails 2 "no place for --log-interval" "--log-interval with fio-json is refused" \
+	--log-interval 10 --output-format fio-json "$file"
+fails 2 "log-lines is for run" "compare refuses --log-lines" \
+	compare --log-interval 10 --log-lines "$file"
+$bench compare --json --log-interval 50 -t 0.3 --engines sync,aio "$file" > "$tmp/out.json"
+python3 -c "
+import json
+rows = json.load(open('$tmp/out.json'))
+assert [len(r['result']['log']['intervals']) for r in rows] == [7, 7], rows
+assert all(sum(i['ios'] for i in r['result']['log']['intervals']) == r['result']['ios'] for r in rows)"
+ok $? "compare --log-interval: each row's JSON has its log"
+
+# timeline: the log into CSV, JSON and a plot.
+$bench timeline -e aio -j 2 -t 1 --log-interval 50 --out "$tmp/tl" "$file" > "$tmp/out" 2> "$tmp/err"
+[ $? = 0 ] && [ ! -s "$tmp/err" ] && grep -q "^log: [0-9]* intervals of 50 ms" "$tmp/out" &&
+	grep -q "^aiobench timeline: $tmp/tl/timeline.csv, $tmp/tl/timeline.json, $tmp/tl/timeline.svg$" "$tmp/out"
+ok $? "timeline runs, says what it wrote, and gnuplot has nothing to say"
+sed 's/^/# /' "$tmp/err"
+log_check "$tmp/tl/timeline.json" 2> "$tmp/err"
+ok $? "timeline.json validates: the run and its intervals"
+sed 's/^/# /' "$tmp/err"
+python3 - "$tmp/tl" <<'EOF2'
+import csv, json, sys
+d = sys.argv[1]
+log = json.load(open(d + '/timeline.json'))['log']
+rows = list(csv.DictReader(open(d + '/timeline.csv')))
+alljobs = [r for r in rows if r['job'] == 'all']
+assert len(alljobs) == len(log['intervals']) and len(rows) == len(alljobs) + sum(len(j) for j in log['jobs'])
+for r, i in zip(alljobs, log['intervals']):
+    assert int(r['ios']) == i['ios'] and r['partial'] == str(int(i['partial'])), (r, i)
+    assert (r['lat_p99_ns'] == '') == (i['lat_ns'] is None)
+    assert r['lat_p99_ns'] == '' or int(r['lat_p99_ns']) == i['lat_ns']['p99']
+EOF2
+ok $? "timeline.csv holds the JSON's intervals, all jobs' then each job's"
+grep -q "<svg" "$tmp/tl/timeline.svg" && grep -q "latency (ms)" "$tmp/tl/timeline.svg" &&
+	grep -q "aio randread, bs 4096, 2 jobs x qd 32" "$tmp/tl/timeline.svg"
+ok $? "timeline.svg is plotted: IOPS and latency, titled with the workload"
+$bench timeline -t 0.2 --json --out "$tmp/tl2" "$file" > "$tmp/out.json" 2> /dev/null &&
+	log_check "$tmp/out.json" && cmp -s "$tmp/out.json" "$tmp/tl2/timeline.json" &&
+	python3 -c "import json; assert json.load(open('$tmp/out.json'))['log']['interval_ms'] == 100"
+ok $? "timeline --json prints timeline.json; --log-interval is 100 by default"
+fails 2 "for compare and sweep" "timeline refuses --engines" timeline --engines aio "$file"
 
 cp "$file" "$tmp/a\"b\\c"
 json_ok "r['file'].endswith('a\"b\\\\c') and r['ios'] == 10" \

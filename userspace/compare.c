@@ -3,13 +3,11 @@
  * aiobench compare: one workload through each engine, side by side, with
  * the speedup over blocking I/O and the share of the Little's law ideal.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <linux/aiodev.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aiobench.h"
@@ -85,15 +83,8 @@ static void aiobench_compare_row(FILE *f, const char *sep, const char *name,
 /* compare --out DIR: DIR/compare.json, opened, its rows to come. */
 static FILE *aiobench_compare_file(const char *dir)
 {
-	char path[512];
-	FILE *f;
+	FILE *f = aiobench_out_file(dir, "compare.json");
 
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		aiobench_die("%s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/compare.json", dir);
-	f = fopen(path, "w");
-	if (!f)
-		aiobench_die("%s: %s", path, strerror(errno));
 	fputc('[', f);
 	return f;
 }
@@ -191,6 +182,7 @@ static void aiobench_compare_one(struct aiobench_compare *c,
 		aiobench_compare_fio_job(c, v);
 	else
 		aiobench_compare_line(v, r, c->sync_iops, ideal);
+	aiobench_result_free(r);
 	c->done++;
 }
 
@@ -224,6 +216,10 @@ static void aiobench_compare_setup(const struct aiobench_cli *cli,
 
 	if (cli->jobs_given)
 		aiobench_die("compare: each engine has its jobs (sync-threads: --qd threads); --jobs is for run");
+	if (cli->opts.rw == AIOBENCH_NOP)
+		aiobench_die("compare: --rw nop is for run (-e uring-cmd)");
+	if (cli->opts.log_lines)
+		aiobench_die("compare: --log-lines is for run and timeline (--log-interval's log is in compare's JSON)");
 	c->base = &cli->opts;
 	c->n = aiobench_split(list, names, 16);
 	for (int i = 0; i < c->n; i++)

@@ -90,19 +90,60 @@ double aiobench_ideal(const struct aiodev_info *info, unsigned int inflight,
 	return info->bandwidth_mbps && bw < iops ? bw : iops;
 }
 
-void aiobench_describe(const struct aiodev_info *info)
+/* @info's configuration, in words, into @buf. */
+void aiobench_device_str(const struct aiodev_info *info, char *buf, size_t len)
 {
 	static const char *const modes[] = { "inline", "workqueue", "timer" };
 	static const char *const jitters[] = { "none", "uniform", "exponential" };
+	char bw[32] = "unlimited";
 
-	printf("device: aiodev%u, latency %" PRIu64 " ns (jitter %s), queue depth %u, ",
-	       info->index, (uint64_t)info->latency_ns,
-	       info->jitter < 3 ? jitters[info->jitter] : "?", info->queue_depth);
 	if (info->bandwidth_mbps)
-		printf("bandwidth %u MiB/s, ", info->bandwidth_mbps);
+		snprintf(bw, sizeof(bw), "%u MiB/s", info->bandwidth_mbps);
+	snprintf(buf, len, "aiodev%u, latency %" PRIu64 " ns (jitter %s), queue depth %u, "
+		 "bandwidth %s, completion %s", info->index, (uint64_t)info->latency_ns,
+		 info->jitter < 3 ? jitters[info->jitter] : "?", info->queue_depth,
+		 bw, info->completion < 3 ? modes[info->completion] : "?");
+}
+
+void aiobench_describe(const struct aiodev_info *info)
+{
+	char buf[256];
+
+	aiobench_device_str(info, buf, sizeof(buf));
+	printf("device: %s\n", buf);
+}
+
+/* aiodev @file's sysfs attribute @attr as a number: 0 if it cannot be read. */
+static uint64_t aiobench_sysfs_u64(const char *file, const char *attr)
+{
+	char val[32];
+
+	if (aiobench_sysfs(file, attr, NULL, val, sizeof(val)))
+		return 0;
+	return strtoull(val, NULL, 0);
+}
+
+void aiobench_faults_str(const char *file, char *buf, size_t len)
+{
+	uint64_t stall = aiobench_sysfs_u64(file, "inject/stall_ns");
+	uint64_t period = aiobench_sysfs_u64(file, "inject/stall_period_ns");
+	uint64_t spike = aiobench_sysfs_u64(file, "inject/spike_ns");
+	uint64_t every = aiobench_sysfs_u64(file, "inject/spike_every");
+	uint64_t pct = aiobench_sysfs_u64(file, "inject/spike_percent");
+	int n = 0;
+
+	buf[0] = '\0';
+	if (stall && period)
+		n = snprintf(buf, len, "stalls of %g ms every %g ms", stall / 1e6,
+			     period / 1e6);
+	if (n < 0 || (size_t)n >= len || !spike || !(every || pct))
+		return;
+	if (every)
+		snprintf(buf + n, len - n, "%sa spike of %g ms every %" PRIu64 " requests",
+			 n ? ", " : "", spike / 1e6, every);
 	else
-		printf("bandwidth unlimited, ");
-	printf("completion %s\n", info->completion < 3 ? modes[info->completion] : "?");
+		snprintf(buf + n, len - n, "%sspikes of %g ms in %" PRIu64 "%% of requests",
+			 n ? ", " : "", spike / 1e6, pct);
 }
 
 /*

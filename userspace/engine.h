@@ -62,6 +62,8 @@ struct aiobench_job {
 	uint64_t *written;		/* --verify: blocks the timed pass wrote */
 	int error;			/* first error, -errno */
 	char error_msg[160];		/* what failed, and how */
+	struct aiobench_log log;	/* --log-interval */
+	uint64_t *log_epoch;		/* the run's: every log starts there */
 };
 
 /* Fill @sqe, of a ring with 128-byte SQEs, with an aiodev passthrough command. */

@@ -310,7 +310,10 @@ static int uring_queue(struct aiobench_job *job, unsigned int i)
 	}
 	if (!sqe)
 		return -EBUSY;
-	if (p->cmd) {
+	if (p->cmd && o->rw == AIOBENCH_NOP) {
+		/* On another file, the same SQE goes to its ->uring_cmd(). */
+		aiobench_prep_cmd(sqe, fd, AIODEV_URING_CMD_NOP, NULL, 0, 0);
+	} else if (p->cmd) {
 		aiobench_prep_cmd(sqe, fd, s->write ? AIODEV_URING_CMD_WRITE :
 				  AIODEV_URING_CMD_READ, s->buf, o->bs, s->offset);
 		if (o->fixed_bufs) {

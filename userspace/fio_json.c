@@ -27,13 +27,14 @@ static const double aiobench_fio_pct[] = {
 	1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99,
 };
 
-/* --rw in fio's words. */
+/* --rw in fio's words (nop in aiobench's). */
 static const char *const aiobench_fio_rw[AIOBENCH_NR_RW] = {
 	[AIOBENCH_READ] = "read",
 	[AIOBENCH_WRITE] = "write",
 	[AIOBENCH_RANDREAD] = "randread",
 	[AIOBENCH_RANDWRITE] = "randwrite",
 	[AIOBENCH_MIXED] = "randrw",
+	[AIOBENCH_NOP] = "nop",		/* fio has none: aiobench's word */
 };
 
 void aiobench_fio_json_head(FILE *f)

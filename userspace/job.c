@@ -63,6 +63,10 @@ static void aiobench_prepare(struct aiobench_job *job,
 		s->offset = job->base + aiobench_rand(job) % blocks * o->bs;
 		s->write = aiobench_rand(job) % 100 >= o->mix;
 		break;
+	case AIOBENCH_NOP:	/* no data, no offset: counted as a read */
+		s->offset = 0;
+		s->write = false;
+		break;
 	}
 	if (!o->verify)
 		return;
@@ -111,11 +115,13 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 {
 	const struct aiobench_opts *o = job->opts;
 	struct aiobench_slot *s = &job->slots[slot];
+	bool nop = o->rw == AIOBENCH_NOP;
+	uint64_t now, lat;
 
 	job->free_slots[job->nr_free++] = slot;
 	job->inflight--;
-	if (res != (long)o->bs) {
-		const char *op = s->write ? "write" : "read";
+	if (res != (nop ? 0 : (long)o->bs)) {
+		const char *op = nop ? "nop" : s->write ? "write" : "read";
 
 		if (job->error)
 			return;
@@ -134,7 +140,11 @@ void aiobench_complete(struct aiobench_job *job, unsigned int slot, long res)
 		aiobench_verify(job, s);
 	if (!aiobench_pass_now->timed)
 		return;
-	aiobench_hist_add(&job->hist[s->write], aiobench_now_ns() - s->start_ns);
+	now = aiobench_now_ns();
+	lat = now - s->start_ns;
+	if (job->log.interval_ns)	/* before the histogram has it */
+		aiobench_log_note(&job->log, job->hist, now, lat);
+	aiobench_hist_add(&job->hist[s->write], lat);
 	if (s->write)
 		job->writes++;
 	else
@@ -234,9 +244,9 @@ void *aiobench_job_main(void *arg)
 {
 	struct aiobench_job *job = arg;
 	const struct aiobench_opts *o = job->opts;
-	bool writes = o->rw != AIOBENCH_READ && o->rw != AIOBENCH_RANDREAD;
+	bool writes = aiobench_rw_writes(o->rw);
 	struct aiobench_pass pass = { .rw = o->rw, .ops = o->ops, .timed = true };
-	uint64_t blocks = job->span / o->bs;
+	uint64_t blocks = job->span / o->bs, end;
 
 	/* --verify: the range holds the pattern before, and is checked after. */
 	if (o->verify)
@@ -245,10 +255,16 @@ void *aiobench_job_main(void *arg)
 	/* Between the two waits, aiobench_run() takes the CPU time. */
 	pthread_barrier_wait(job->barrier);
 	job->start_ns = aiobench_now_ns();
+	if (job->log.interval_ns)
+		aiobench_log_start(&job->log, aiobench_log_epoch(job->log_epoch,
+								 job->start_ns));
 	if (!o->ops)
 		pass.deadline = job->start_ns + o->runtime * 1e9;
 	aiobench_run_pass(job, &pass);
-	__atomic_store_n(&job->end_ns, aiobench_now_ns(), __ATOMIC_RELEASE);
+	end = aiobench_now_ns();
+	if (job->log.interval_ns)
+		aiobench_log_end(&job->log, job->hist, end);
+	__atomic_store_n(&job->end_ns, end, __ATOMIC_RELEASE);
 	pthread_barrier_wait(job->barrier);
 	if (o->verify && !job->error && writes)
 		aiobench_run_pass(job, &(struct aiobench_pass){
@@ -275,7 +291,9 @@ int aiobench_job_init(struct aiobench_job *job, const struct aiobench_opts *o,
 	if (o->verify)
 		job->written = calloc((job->span / o->bs + 63) / 64,
 				      sizeof(*job->written));
-	if (!job->slots || !job->free_slots || (o->verify && !job->written))
+	if (!job->slots || !job->free_slots || (o->verify && !job->written) ||
+	    (o->log_interval_ms &&
+	     aiobench_log_init(&job->log, o->log_interval_ms * 1000000ull)))
 		aiobench_die("out of memory");
 	for (unsigned int i = 0; i < o->qd; i++) {
 		if (posix_memalign(&job->slots[i].buf, 4096, o->bs))
@@ -298,4 +316,5 @@ void aiobench_job_free(struct aiobench_job *job)
 	free(job->slots);
 	free(job->free_slots);
 	free(job->written);
+	aiobench_log_free(&job->log);
 }

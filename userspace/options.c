@@ -14,7 +14,7 @@
 #include "version.h"
 
 const char *const aiobench_rw_names[AIOBENCH_NR_RW] = {
-	"read", "write", "randread", "randwrite", "mixed",
+	"read", "write", "randread", "randwrite", "mixed", "nop",
 };
 
 static const char *const aiobench_format_names[] = {
@@ -71,6 +71,7 @@ static const char aiobench_usage[] =
 "usage: aiobench [run] [OPTIONS] FILE       one workload, one engine\n"
 "       aiobench compare [OPTIONS] FILE     every engine, side by side\n"
 "       aiobench sweep [OPTIONS] FILE       queue depths x device latencies\n"
+"       aiobench timeline [OPTIONS] FILE    IOPS and latency over time, plotted\n"
 "\n"
 "FILE is any file or device: /dev/aiodevN, a regular file, /dev/zero,\n"
 "/dev/nullb0...  Everything is read and written in place: use a scratch file.\n"
@@ -84,7 +85,10 @@ static const char aiobench_usage[] =
 "\n"
 "Workload:\n"
 "  -e, --engine NAME      the engine (above)\n"
-"  -w, --rw MODE          read, write, randread (default), randwrite, mixed\n"
+"  -w, --rw MODE          read, write, randread (default), randwrite, mixed,\n"
+"                         or nop (uring-cmd, run only: AIODEV_URING_CMD_NOP,\n"
+"                         no data; another file's ->uring_cmd gets the same\n"
+"                         command, e.g. /dev/null's, which completes it at once)\n"
 "      --mix PCT          reads in percent for --rw mixed (default 50)\n"
 "  -b, --bs SIZE          block size (default 4k; k, m, g suffixes)\n"
 "  -d, --qd N             I/Os in flight per job (default 32; 1 for sync, epoll)\n"
@@ -114,6 +118,12 @@ static const char aiobench_usage[] =
 "                         normal (the table, default), json (as --json), or\n"
 "                         fio-json: fio's json+ layout and names, for the\n"
 "                         tools that read fio's (run and compare)\n"
+"      --log-interval MS  log each MS ms (1 to 60000) of the timed run: the\n"
+"                         I/Os completed in it (IOPS) and their latency (p50,\n"
+"                         p99, max...), of all jobs and of each; the table\n"
+"                         gets a short timeline, the JSON \"log\" (compare and\n"
+"                         sweep: their JSON only)\n"
+"      --log-lines        with --log-interval, the table has a line per interval\n"
 "  -q, --quiet            no progress line on stderr\n"
 "      --version          print aiobench's version and exit (also in the JSON)\n"
 "  -h, --help             print this and exit\n"
@@ -130,6 +140,11 @@ static const char aiobench_usage[] =
 "      --latencies LIST   device latencies in ns, default 0,10000,100000,1000000\n"
 "      --out DIR          where sweep.csv, sweep.json and the plots go\n"
 "                         (default aiobench-sweep)\n"
+"timeline (one workload, its log into files and a plot; --runtime 10 and\n"
+"--log-interval 100 by default):\n"
+"      --out DIR          where timeline.csv, timeline.json and timeline.svg,\n"
+"                         IOPS and latency over time, go (default\n"
+"                         aiobench-timeline)\n"
 "\n"
 "Numbers are decimal (or hexadecimal after 0x).  Ctrl-C ends the timed run\n"
 "(--verify's fill and read-back still complete); in compare and sweep it also\n"
@@ -144,6 +159,7 @@ enum {
 	OPT_VERIFY, OPT_DIRECT, OPT_FIXED_BUFS, OPT_FIXED_FILES,
 	OPT_SQPOLL, OPT_IOPOLL, OPT_JSON, OPT_ENGINES, OPT_DEPTHS,
 	OPT_LATENCIES, OPT_OUT, OPT_VERSION, OPT_OUTPUT_FORMAT,
+	OPT_LOG_INTERVAL, OPT_LOG_LINES,
 };
 
 static const struct option aiobench_longopts[] = {
@@ -169,6 +185,8 @@ static const struct option aiobench_longopts[] = {
 	{ "batch-complete", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
+	{ "log-interval", required_argument, NULL, OPT_LOG_INTERVAL },
+	{ "log-lines", no_argument, NULL, OPT_LOG_LINES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "engines", required_argument, NULL, OPT_ENGINES },
 	{ "depths", required_argument, NULL, OPT_DEPTHS },
@@ -277,6 +295,13 @@ static void aiobench_parse_other(int c, const char *arg, struct aiobench_cli *cl
 		o->format = aiobench_lookup(aiobench_format_names, 3, arg,
 					    "--output-format");
 		break;
+	case OPT_LOG_INTERVAL:
+		o->log_interval_ms = aiobench_number(arg, "--log-interval", 1,
+						     AIOBENCH_LOG_MAX_MS);
+		break;
+	case OPT_LOG_LINES:
+		o->log_lines = true;
+		break;
 	case 'q':
 		o->quiet = true;
 		break;
@@ -324,10 +349,18 @@ static void aiobench_check_opts(struct aiobench_opts *o,
 		aiobench_die("--batch-submit and --batch-complete cannot exceed --qd (%u)", o->qd);
 	if (given->mix && o->rw != AIOBENCH_MIXED)
 		aiobench_die("--mix needs --rw mixed");
+	if (o->rw == AIOBENCH_NOP && o->engine != AIOBENCH_URING_CMD)
+		aiobench_die("--rw nop needs -e uring-cmd");
+	if (o->rw == AIOBENCH_NOP && (o->verify || o->fixed_bufs))
+		aiobench_die("--rw nop moves no data: not with --verify or --fixed-bufs");
 	if (o->verify && o->bs % 8)
 		aiobench_die("--verify needs --bs a multiple of 8");
 	if ((o->direct || o->iopoll) && (o->bs % 512 || o->offset % 512))
 		aiobench_die("--direct and --iopoll need --bs and --offset multiples of 512");
+	if (o->log_lines && !o->log_interval_ms)
+		aiobench_die("--log-lines needs --log-interval");
+	if (o->log_interval_ms && o->format == AIOBENCH_FIO_JSON)
+		aiobench_die("--output-format fio-json has no place for --log-interval's log (timeline always logs): use json");
 }
 
 void aiobench_parse(int argc, char **argv, struct aiobench_cli *cli)

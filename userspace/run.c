@@ -172,8 +172,8 @@ static struct aiobench_watch aiobench_watching(const struct aiobench_opts *o)
 	struct aiobench_watch w = {
 		.progress = !o->quiet && o->format == AIOBENCH_NORMAL && isatty(2),
 		.sample = {
-			fio && o->rw != AIOBENCH_WRITE && o->rw != AIOBENCH_RANDWRITE,
-			fio && o->rw != AIOBENCH_READ && o->rw != AIOBENCH_RANDREAD,
+			fio && aiobench_rw_reads(o->rw),
+			fio && aiobench_rw_writes(o->rw),
 		},
 	};
 
@@ -194,6 +194,7 @@ static void aiobench_threads(const struct aiobench_opts *o,
 	pthread_t *threads = calloc(o->jobs, sizeof(*threads));
 	struct aiobench_watch w;
 	pthread_barrier_t barrier;
+	uint64_t log_epoch = 0;
 	unsigned int j;
 
 	if (!threads)
@@ -201,6 +202,7 @@ static void aiobench_threads(const struct aiobench_opts *o,
 	pthread_barrier_init(&barrier, NULL, o->jobs + 1);
 	for (j = 0; j < o->jobs; j++) {
 		jobs[j].barrier = &barrier;
+		jobs[j].log_epoch = &log_epoch;
 		if (pthread_create(&threads[j], NULL, aiobench_job_main, &jobs[j]))
 			aiobench_die("cannot start a thread");
 	}
@@ -215,6 +217,20 @@ static void aiobench_threads(const struct aiobench_opts *o,
 		pthread_join(threads[j], NULL);
 	pthread_barrier_destroy(&barrier);
 	free(threads);
+}
+
+/* --log-interval: the jobs' logs, summed up into @r's intervals. */
+static void aiobench_collect_log(const struct aiobench_opts *o,
+				 const struct aiobench_job *jobs,
+				 struct aiobench_result *r)
+{
+	const struct aiobench_log **logs = calloc(o->jobs, sizeof(*logs));
+
+	for (unsigned int j = 0; logs && j < o->jobs; j++)
+		logs[j] = &jobs[j].log;
+	if (!logs || aiobench_timeline_build(&r->log, logs, o->jobs))
+		aiobench_die("out of memory for --log-interval's intervals");
+	free(logs);
 }
 
 /* Sum the jobs' results into @r, CPU time from @ru0 to @ru1. */
@@ -258,6 +274,8 @@ static void aiobench_collect(const struct aiobench_opts *o,
 	r->ctx = ru1->ru_nvcsw + ru1->ru_nivcsw - ru0->ru_nvcsw - ru0->ru_nivcsw;
 	r->majf = ru1->ru_majflt - ru0->ru_majflt;
 	r->minf = ru1->ru_minflt - ru0->ru_minflt;
+	if (o->log_interval_ms)
+		aiobench_collect_log(o, jobs, r);
 }
 
 int aiobench_run(const struct aiobench_opts *o, struct aiobench_result *r)
@@ -302,4 +320,9 @@ out_close:
 out:
 	free(jobs);
 	return r->error;
+}
+
+void aiobench_result_free(struct aiobench_result *r)
+{
+	aiobench_timeline_free(&r->log);
 }

@@ -4,13 +4,9 @@
  * (latency_ns set through sysfs and restored), into CSV, JSON and a
  * gnuplot SVG per latency of IOPS by queue depth, with the ideal.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <linux/aiodev.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aiobench.h"
@@ -18,28 +14,21 @@
 /* IOPS against queue depth for each engine, and the ideal: an SVG plot. */
 static void aiobench_plot(const char *out, uint64_t lat, int ne)
 {
-	char gp[512], cmd[600];
+	char name[64];
 	FILE *f;
 
-	snprintf(gp, sizeof(gp), "%s/sweep-%" PRIu64 ".gp", out, lat);
-	f = fopen(gp, "w");
-	if (!f)
-		aiobench_die("%s: %s", gp, strerror(errno));
-	fprintf(f, "set terminal svg size 800,500 dynamic\n"
-		"set output '%s/sweep-%" PRIu64 ".svg'\n"
-		"set title 'aiodev, device latency %" PRIu64 " ns: IOPS by requests in flight'\n"
+	snprintf(name, sizeof(name), "sweep-%" PRIu64, lat);
+	f = aiobench_plot_open(out, name, 800, 500);
+	fprintf(f, "set title 'aiodev, device latency %" PRIu64 " ns: IOPS by requests in flight'\n"
 		"set logscale x 2\nset xlabel 'requests in flight (queue depth; threads for sync)'\n"
 		"set ylabel 'IOPS'\nset key top left\nset grid\n"
-		"plot for [i=3:%d] '%s/sweep-%" PRIu64 ".dat' using 1:i with linespoints "
-		"title columnheader(i)", out, lat, lat, ne + 2, out, lat);
+		"plot for [i=3:%d] '%s/%s.dat' using 1:i with linespoints "
+		"title columnheader(i)", lat, ne + 2, out, name);
 	if (lat)
 		fprintf(f, ", '' using 1:2 with lines dashtype 2 lc rgb 'black' "
 			"title \"ideal (Little's law)\"");
 	fputc('\n', f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", gp);
-	if (system(cmd))
-		fprintf(stderr, "aiobench: gnuplot %s failed (is gnuplot installed?): no plot\n", gp);
+	aiobench_plot_run(f, out, name);
 }
 
 /* A sweep: what it runs, and where its results go. */
@@ -71,19 +60,11 @@ static void aiobench_sweep_lists(const struct aiobench_cli *cli,
 				   s->lats, 16);
 }
 
-/* The output directory and its CSV and JSON files, with their heads. */
+/* The output directory and its CSV and JSON files. */
 static void aiobench_sweep_files(struct aiobench_sweep *s)
 {
-	char path[512];
-
-	if (mkdir(s->out, 0755) && errno != EEXIST)
-		aiobench_die("%s: %s", s->out, strerror(errno));
-	snprintf(path, sizeof(path), "%s/sweep.csv", s->out);
-	s->csv = fopen(path, "w");
-	snprintf(path, sizeof(path), "%s/sweep.json", s->out);
-	s->json = fopen(path, "w");
-	if (!s->csv || !s->json)
-		aiobench_die("%s: cannot write results: %s", s->out, strerror(errno));
+	s->csv = aiobench_out_file(s->out, "sweep.csv");
+	s->json = aiobench_out_file(s->out, "sweep.json");
 }
 
 /* One point: @v at @depth on the device at @lat, into the files and @dat. */
@@ -114,6 +95,7 @@ static void aiobench_sweep_point(struct aiobench_sweep *s, FILE *dat, uint64_t l
 	aiobench_print_json(s->json, &r);
 	fputc('}', s->json);
 	s->first = false;
+	aiobench_result_free(&r);
 }
 
 /* Every depth and engine with the device at latency @lat, and its plot. */
@@ -121,15 +103,13 @@ static void aiobench_sweep_latency(struct aiobench_sweep *s, uint64_t lat)
 {
 	const struct aiobench_opts *base = s->base;
 	struct aiodev_info info;
-	char path[512];
+	char name[64];
 	FILE *dat;
 
 	aiobench_set_latency(base->file, lat);
 	aiobench_query(base->file, &info);
-	snprintf(path, sizeof(path), "%s/sweep-%" PRIu64 ".dat", s->out, lat);
-	dat = fopen(path, "w");
-	if (!dat)
-		aiobench_die("%s: %s", path, strerror(errno));
+	snprintf(name, sizeof(name), "sweep-%" PRIu64 ".dat", lat);
+	dat = aiobench_out_file(s->out, name);
 	fprintf(dat, "depth ideal");
 	for (int e = 0; e < s->ne; e++)
 		fprintf(dat, " %s", s->variants[e]->name);
@@ -158,8 +138,12 @@ int aiobench_cmd_sweep(struct aiobench_cli *cli)
 
 	if (cli->jobs_given)
 		aiobench_die("sweep: each engine has its jobs (sync: a thread per I/O in flight); --jobs is for run");
+	if (base->rw == AIOBENCH_NOP)
+		aiobench_die("sweep: --rw nop is for run (-e uring-cmd)");
 	if (base->format == AIOBENCH_FIO_JSON)
 		aiobench_die("sweep: --output-format fio-json is for run and compare (sweep writes CSV and JSON files)");
+	if (base->log_lines)
+		aiobench_die("sweep: --log-lines is for run and timeline (--log-interval's log is in sweep.json)");
 	if (!aiobench_query(base->file, &info))
 		aiobench_die("sweep: %s is not an aiodev device", base->file);
 	aiobench_sweep_lists(cli, &s);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aiobench's logic without I/O, natively: the latency histogram and its
- * percentiles, size parsing, the --verify pattern.  TAP output.
+ * percentiles, size parsing, the --verify pattern, --log-interval's log
+ * of intervals and its summary.  TAP output.
  */
 #include <math.h>
 #include <stdio.h>
@@ -152,6 +153,144 @@ static void test_pattern_torn(void)
 	   "zeros are neither");
 }
 
+/* A job's completion, as job.c records it: at @now, after @lat ns. */
+static void complete(struct aiobench_log *log, struct aiobench_hist hist[2],
+		     uint64_t now, uint64_t lat, int write)
+{
+	aiobench_log_note(log, hist, now, lat);
+	aiobench_hist_add(&hist[write], lat);
+}
+
+#define T0	1000000000ull	/* where the logs start, ns */
+#define IV	1000000ull	/* their interval: 1 ms */
+
+static struct aiobench_hist jh[2][2];	/* two jobs' reads and writes */
+static struct aiobench_log logs[2];
+
+/*
+ * Job 0: 100 reads in interval 0 (1..100 us), nothing in 1 and 2 (a stall),
+ * 10 writes of 5 ms at the start of 3, ends half way through 4.
+ * Job 1: 50 reads of 2 us in interval 0, ends at the end of 1, on a boundary.
+ */
+static void log_two_jobs(struct aiobench_timeline *t)
+{
+	const struct aiobench_log *const l[2] = { &logs[0], &logs[1] };
+
+	for (int j = 0; j < 2; j++) {
+		aiobench_hist_init(&jh[j][0]);
+		aiobench_hist_init(&jh[j][1]);
+		aiobench_log_init(&logs[j], IV);
+		aiobench_log_start(&logs[j], T0);
+	}
+	for (int i = 1; i <= 100; i++)
+		complete(&logs[0], jh[0], T0 + i * 9000, i * 1000, 0);
+	for (int i = 0; i < 10; i++)
+		complete(&logs[0], jh[0], T0 + 3 * IV + i, 5000000, 1);
+	aiobench_log_end(&logs[0], jh[0], T0 + 4 * IV + IV / 2);
+	for (int i = 0; i < 50; i++)
+		complete(&logs[1], jh[1], T0 + 1000 + i, 2000, 0);
+	aiobench_log_end(&logs[1], jh[1], T0 + 2 * IV);
+	ok(!aiobench_timeline_build(t, l, 2), "the log: the intervals are built");
+}
+
+static void test_log(void)
+{
+	struct aiobench_timeline t;
+	const struct aiobench_point *p;
+	int empty_ok = 1;
+	uint64_t sum = 0;
+
+	log_two_jobs(&t);
+	ok(t.n == 5 && t.job_n[0] == 5 && t.job_n[1] == 2,
+	   "the log: intervals to each job's end, the run's to the last");
+	p = t.total;
+	ok(p[0].ios == 150 && p[0].reads == 150 && p[1].ios == 0 && p[2].ios == 0 &&
+	   p[3].ios == 10 && p[3].writes == 10 && p[4].ios == 0,
+	   "the log: each completion counted in its interval, all jobs");
+	for (size_t k = 0; k < t.n; k++)
+		sum += p[k].ios;
+	ok(sum == jh[0][0].count + jh[0][1].count + jh[1][0].count,
+	   "the log: the intervals add up to the run's I/Os");
+	for (int k = 1; k < 5; k += k == 2 ? 2 : 1)
+		empty_ok &= p[k].iops == 0 && !p[k].p50 && !p[k].p99 && !p[k].max;
+	ok(empty_ok, "the log: an interval without I/O has 0 IOPS and no latency");
+	/* 1 us, 51 of 2 us, then 3..100 us: the 75th is 25 us, the 149th 99 us. */
+	ok(p[0].min == 1000 && p[0].max == 100000 && near(p[0].p50, 25000, 0.02) &&
+	   near(p[0].p99, 99000, 0.02), "the log: an interval's latencies, jobs merged");
+	ok(p[3].p50 == 5000000 && p[3].p99 == 5000000 && p[3].max == 5000000,
+	   "the log: a stall's aftermath in its own interval");
+	ok(!p[3].partial && p[4].partial && p[4].seconds == IV / 2 / 1e9 &&
+	   p[3].start == 3 * IV / 1e9, "the log: only the last is partial, and as long as it was");
+	ok(p[0].iops == 150 / (IV / 1e9), "the log: IOPS over the interval's length");
+	ok(t.job[0][0].ios == 100 && t.job[1][0].ios == 50 && t.job[1][1].ios == 0 &&
+	   !t.job[1][1].partial && t.job[0][4].partial,
+	   "the log: per job; ending on a boundary leaves no empty partial one");
+	ok(near(t.job[0][0].p50, 50000, 0.02) && t.job[1][0].max == 2000,
+	   "the log: per job latencies");
+	aiobench_timeline_free(&t);
+	for (int j = 0; j < 2; j++)
+		aiobench_log_free(&logs[j]);
+}
+
+static void test_log_epoch(void)
+{
+	uint64_t shared = 0;
+
+	ok(aiobench_log_epoch(&shared, 500) == 500 &&
+	   aiobench_log_epoch(&shared, 400) == 500 &&
+	   aiobench_log_epoch(&shared, 600) == 500,
+	   "the log: the first job to start sets every job's start");
+}
+
+/* @n intervals of @iops IOPS (0: none completed), p99 @lat, into @t. */
+static void fake_timeline(struct aiobench_timeline *t, struct aiobench_point *p,
+			  size_t n, const double *iops, uint64_t lat)
+{
+	memset(t, 0, sizeof(*t));
+	memset(p, 0, n * sizeof(*p));
+	t->n = n;
+	t->total = p;
+	t->interval_ns = IV;
+	for (size_t k = 0; k < n; k++) {
+		p[k].iops = iops[k];
+		p[k].ios = iops[k] > 0;
+		p[k].p99 = p[k].ios ? lat : 0;
+		p[k].start = k * IV / 1e9;
+	}
+}
+
+static void test_log_stats(void)
+{
+	static const double iops[] = { 1000, 900, 0, 50, 1100, 1000, 2000 };
+	struct aiobench_point p[200];
+	struct aiobench_timeline_stats s;
+	struct aiobench_timeline t;
+	double many[200];
+	char line[AIOBENCH_SPARK_WIDTH + 1];
+
+	fake_timeline(&t, p, 7, iops, 1000);
+	p[6].partial = true;		/* not in the statistics */
+	p[4].p99 = 9000;
+	aiobench_timeline_stats(&t, &s);
+	ok(s.full == 6 && s.iops_min == 0 && s.iops_max == 1100 && s.iops_median == 900,
+	   "log stats: min, median, max of the full intervals");
+	ok(s.low == 2, "log stats: intervals under 10% of the median");
+	ok(s.lat_n == 5 && s.p99_max == 9000 && s.p99_max_start == p[4].start &&
+	   s.p99_median == 1000, "log stats: p99 of the intervals with an I/O");
+	ok(aiobench_timeline_spark(&t, false, 1100, line) == 1 &&
+	   !strcmp(line, "@%_.@@@"), "spark: IOPS, 0 as '_', at or over the top '@'");
+	aiobench_timeline_spark(&t, true, 9000, line);
+	ok(!strcmp(line, ".. .@.."), "spark: p99, blank without I/O");
+	for (int k = 0; k < 200; k++)
+		many[k] = k == 77 ? 0 : 100;
+	fake_timeline(&t, p, 200, many, 10);
+	p[150].p99 = 1000;
+	ok(aiobench_timeline_spark(&t, false, 100, line) == 4 && strlen(line) == 50 &&
+	   line[19] == '_' && line[18] == '@', "spark: 4 intervals a column, their lowest IOPS");
+	aiobench_timeline_spark(&t, true, 1000, line);
+	ok(line[37] == '@' && line[36] == '.', "spark: their highest p99");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -161,6 +300,9 @@ int main(void)
 	test_parse_size();
 	test_pattern();
 	test_pattern_torn();
+	test_log();
+	test_log_epoch();
+	test_log_stats();
 	printf("1..%d\n", n);
 	return failed;
 }

@@ -7,10 +7,17 @@
  * sqe->cmd_op one of AIODEV_URING_CMD_* and a struct aiodev_uring_cmd in the
  * SQE's command area.
  *
- * The ring must be created with IORING_SETUP_SQE128.  The command takes 40
- * bytes (24 of fields, 16 reserved to grow), more than the 16-byte command
- * area of a normal SQE, and Linux 6.1 gives a driver only that area (not the rest of the
- * SQE).  A command on a ring with 64-byte SQEs completes with -EOPNOTSUPP.
+ * The command needs a 128-byte SQE.  It takes 40 bytes (24 of fields, 16
+ * reserved to grow), more than the 16-byte command area of a 64-byte SQE,
+ * and Linux 6.1 gives a driver only that area (not the rest of the SQE).
+ * A 128-byte SQE is any SQE of a ring created with IORING_SETUP_SQE128, or,
+ * on kernels with mixed-size SQE rings (Linux 7.3 has them), an
+ * IORING_OP_URING_CMD128 SQE on a ring created with IORING_SETUP_SQE_MIXED:
+ * it takes two contiguous SQ entries (io_uring fails one that would start in
+ * the ring's last entry with -EINVAL), and io_uring hands it to the driver
+ * as a 128-byte SQE (IO_URING_F_SQE128), like those of an SQE128 ring.  A
+ * command in a 64-byte SQE (IORING_OP_URING_CMD on any other ring, mixed
+ * ones included) completes with -EOPNOTSUPP.
  *
  * Access: the file's open mode decides, as it does for read(2) and
  * write(2) (which the VFS checks, and ->uring_cmd() does not pass through):
@@ -32,7 +39,7 @@
  *                zero for this command is not, offset + len overflows, or
  *                len is over AIODEV_MAX_LEN
  *   -EFAULT      the buffer is not (all) user memory
- *   -EOPNOTSUPP  the ring does not have 128-byte SQEs
+ *   -EOPNOTSUPP  the command is not in a 128-byte SQE (above)
  *   -EIO         an error injected through sysfs (inject/)
  *   -ENOMEM      the kernel is out of memory
  *   -ECANCELED   the ring or its task went away with the command in flight
