@@ -254,6 +254,7 @@ static void check_exit_cancels(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status) TH_LOG("%s: the child could not submit", aiodev_engine_names[engine]);
 	EXPECT_EQ(0, aiodev_wait_idle(0)) TH_LOG("%s", aiodev_engine_names[engine]);
+	aiodev_wait_stat(0, "stats/cancelled", 1);
 	EXPECT_EQ(1, aiodev_get(0, "stats/cancelled")) TH_LOG("%s", aiodev_engine_names[engine]);
 }
 
@@ -447,6 +448,7 @@ TEST_F(fault, ring_teardown_cancels_a_hung_command)
 	ASSERT_EQ(0, aiodev_wait_in_flight(0, 1));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(0, aiodev_wait_idle(0));
+	aiodev_wait_stat(0, "stats/cancelled", 1);
 	EXPECT_EQ(1, aiodev_get(0, "stats/cancelled"));
 }
 

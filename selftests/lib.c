@@ -219,10 +219,10 @@ uint64_t aiodev_now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int aiodev_wait_for(int index, int n, bool idle)
+static int aiodev_wait_for(int index, const char *stat, int n, bool idle)
 {
 	for (int i = 0; i < 2000; i++) {
-		long long now = aiodev_get(index, "stats/in_flight");
+		long long now = aiodev_get(index, stat);
 
 		if (idle ? now == 0 : now >= n)
 			return 0;
@@ -233,12 +233,17 @@ static int aiodev_wait_for(int index, int n, bool idle)
 
 int aiodev_wait_in_flight(int index, int n)
 {
-	return aiodev_wait_for(index, n, false);
+	return aiodev_wait_for(index, "stats/in_flight", n, false);
+}
+
+int aiodev_wait_stat(int index, const char *stat, int n)
+{
+	return aiodev_wait_for(index, stat, n, false);
 }
 
 int aiodev_wait_idle(int index)
 {
-	return aiodev_wait_for(index, 0, true);
+	return aiodev_wait_for(index, "stats/in_flight", 0, true);
 }
 
 int aiodev_count_threads(const char *prefix)

@@ -84,6 +84,12 @@ uint64_t aiodev_now_ns(void);
  */
 int aiodev_wait_in_flight(int index, int n);
 int aiodev_wait_idle(int index);
+/*
+ * Likewise until the counter @stat (e.g. "stats/cancelled") is at least @n:
+ * a request leaves in_flight when the device lets it go, and is counted
+ * when it completes, later (from the worker or task work).
+ */
+int aiodev_wait_stat(int index, const char *stat, int n);
 
 /* Threads of this process whose name starts with @prefix (iou-wrk...). */
 int aiodev_count_threads(const char *prefix);
