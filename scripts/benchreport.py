@@ -33,11 +33,17 @@ def all_sides(res):
     return sides + [s for r in res['more'] for s in (r['a'], r['b'])]
 
 
+def erms():
+    """Whether the CPU has ERMS ("rep movsb" as the kernel's user copy)."""
+    with open('/proc/cpuinfo') as f:
+        return any(line.startswith('flags') and ' erms' in line for line in f)
+
+
 def report_json(res):
     """report.json: every figure of @res, bench.py's results."""
     rated = [r for r in res['rows'] if r.met is not None]
     return {
-        'kernel': os.uname().release, 'cpus': os.cpu_count(),
+        'kernel': os.uname().release, 'cpus': os.cpu_count(), 'erms': erms(),
         'versions': versions(all_sides(res)), 'seconds': round(res['seconds']),
         'rows': [r.json() for r in res['rows']],
         'goals_met': sum(1 for r in rated if r.met), 'goals_measured': len(rated),
@@ -160,11 +166,12 @@ def report_md(res):
     """report.md: the figures of @res for people."""
     v = versions(all_sides(res))
     out = ['# aiodev side by side (make bench)', '',
-           'One run in the test VM: Linux %s under qemu TCG, %d vCPUs; aiobench %s, %s; '
-           '%.0f s of measuring. Every figure here was measured in this run. TCG distorts '
-           'absolute numbers: read the ratios, each of two sides measured back to back in '
-           'this run.' % (os.uname().release, os.cpu_count(), v.get('aiobench', '?'),
-                          v.get('fio', 'fio ?'), res['seconds']), '',
+           'One run in the test VM: Linux %s under qemu TCG, %d vCPUs %s ERMS (scripts/bench '
+           'says why); aiobench %s, %s; %.0f s of measuring. Every figure here was measured in '
+           'this run. TCG distorts absolute numbers: read the ratios, each of two sides '
+           'measured back to back in this run.' % (
+               os.uname().release, os.cpu_count(), 'with' if erms() else 'without',
+               v.get('aiobench', '?'), v.get('fio', 'fio ?'), res['seconds']), '',
            'Every run: 4 KiB at random offsets in 64 MiB, reads unless it says writes, '
            'O_DIRECT on aiodev and null_blk (not on /dev/zero and /dev/null, which refuse '
            'it; nor for NOPs, which move no data). aiodev has a device per configuration '
