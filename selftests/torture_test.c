@@ -2450,6 +2450,21 @@ static const char *const fails_attrs[2] = {
 };
 
 /*
+ * @kind INJ_EVERY: attribute @attrs[INJ_EVERY] to every Nth request, N from
+ * @every on (@span values); INJ_PERCENT: @attrs[INJ_PERCENT] to 1 to
+ * @percent %.
+ */
+static int set_rate(struct ctl *c, const char *const *attrs, int kind,
+		    unsigned int every, unsigned int span, unsigned int percent)
+{
+	if (kind == INJ_EVERY)
+		return ctl_set(c, attrs[kind], "%u", every + (unsigned int)rnd(&c->rng, span));
+	if (kind == INJ_PERCENT)
+		return ctl_set(c, attrs[kind], "%u", 1 + (unsigned int)rnd(&c->rng, percent));
+	return 0;
+}
+
+/*
  * Set injection of direction @dir to @kind (INJ_*), off first.  A
  * transient range (its first accesses fail) is a range to the model: a
  * request touching it may fail.
@@ -2466,12 +2481,7 @@ static int inject_set(struct ctl *c, int dir, int kind)
 			       old >= INJ_RANGE ? "none" : "0");
 	if (old == INJ_TRANSIENT)
 		ret |= ctl_set(c, fails_attrs[dir], "0");
-	if (kind == INJ_EVERY)
-		ret |= ctl_set(c, inject_attrs[dir][kind], "%u",
-			       2 + (unsigned int)rnd(&c->rng, 63));
-	if (kind == INJ_PERCENT)
-		ret |= ctl_set(c, inject_attrs[dir][kind], "%u",
-			       1 + (unsigned int)rnd(&c->rng, 30));
+	ret |= set_rate(c, inject_attrs[dir], kind, 2, 63, 30);
 	if (kind >= INJ_RANGE) {
 		const struct region *reg = &sh->reg[rnd(&c->rng, sh->nr_workers)];
 
@@ -2500,16 +2510,15 @@ static int act_inject(struct ctl *c)
 	return inject_set(c, rnd(&c->rng, 2), PICK(c, kinds));
 }
 
-enum { HANG_OFF, HANG_EVERY, HANG_PERCENT };
-
+/* Hung requests: INJ_OFF, INJ_EVERY or INJ_PERCENT. */
 static const char *const hang_attrs[2][3] = {
 	{ NULL, "inject/read_hang_every", "inject/read_hang_percent" },
 	{ NULL, "inject/write_hang_every", "inject/write_hang_percent" },
 };
 
 /*
- * Hung requests in direction @dir: @kind (HANG_*), off first.  timeout_ms
- * is never 0: every hung request ends, cancelled or not.
+ * Hung requests in direction @dir: @kind, off first.  timeout_ms is never
+ * 0: every hung request ends, cancelled or not.
  */
 static int hang_set(struct ctl *c, int dir, int kind)
 {
@@ -2517,28 +2526,23 @@ static int hang_set(struct ctl *c, int dir, int kind)
 	int old = c->hang_kind[dir], ret = 0;
 
 	__atomic_add_fetch(&in->gen, 1, __ATOMIC_SEQ_CST);
-	if (old != HANG_OFF)
+	if (old != INJ_OFF)
 		ret |= ctl_set(c, hang_attrs[dir][old], "0");
-	if (kind == HANG_EVERY)
-		ret |= ctl_set(c, hang_attrs[dir][kind], "%u",
-			       8 + (unsigned int)rnd(&c->rng, 56));
-	if (kind == HANG_PERCENT)
-		ret |= ctl_set(c, hang_attrs[dir][kind], "%u",
-			       1 + (unsigned int)rnd(&c->rng, 5));
+	ret |= set_rate(c, hang_attrs[dir], kind, 8, 56, 5);
 	c->hang_kind[dir] = kind;
-	__atomic_store_n(&in->hang, kind != HANG_OFF, __ATOMIC_RELAXED);
+	__atomic_store_n(&in->hang, kind != INJ_OFF, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&in->gen, 1, __ATOMIC_SEQ_CST);
 	return ret;
 }
 
 static int act_hang(struct ctl *c)
 {
-	static const int kinds[] = { HANG_OFF, HANG_OFF, HANG_EVERY, HANG_PERCENT };
+	static const int kinds[] = { INJ_OFF, INJ_OFF, INJ_EVERY, INJ_PERCENT };
 
 	return hang_set(c, rnd(&c->rng, 2), PICK(c, kinds));
 }
 
-/* Never 0 (setup() sets it first): a hung request would wait for its cancel. */
+/* Never 0 (main() sets it first): a hung request would wait for its cancel. */
 static int act_timeout(struct ctl *c)
 {
 	static const unsigned int ms[] = { 10, 30, 100, 100, 300, 1000 };
@@ -2716,7 +2720,7 @@ static int act_kill(struct ctl *c)
 	c->kills++;
 	c->kills_in_flight += in_flight;
 	c->kills_blocking += !!blocking;
-	c->kills_blocking_hang += blocking && c->hang_kind[blocking - 1] != HANG_OFF;
+	c->kills_blocking_hang += blocking && c->hang_kind[blocking - 1] != INJ_OFF;
 	return reap_group(r) ? start_worker(c, r) : -1;
 }
 
@@ -2775,8 +2779,8 @@ static bool pause_workers(struct ctl *c, const char *why)
 
 	if (c->inj_kind[0] != INJ_OFF)
 		inject_set(c, 0, INJ_OFF);
-	if (c->hang_kind[0] != HANG_OFF)
-		hang_set(c, 0, HANG_OFF);
+	if (c->hang_kind[0] != INJ_OFF)
+		hang_set(c, 0, INJ_OFF);
 	ctl_log("pause the workers: %s", why);
 	c->pauses++;
 	__atomic_store_n(&sh->pause, gen, __ATOMIC_SEQ_CST);
@@ -3087,7 +3091,7 @@ static int quiet_device(struct ctl *c)
 
 	for (int dir = 0; dir < 2; dir++) {
 		ret |= inject_set(c, dir, INJ_OFF);
-		ret |= hang_set(c, dir, HANG_OFF);
+		ret |= hang_set(c, dir, INJ_OFF);
 	}
 	ret |= ctl_set(c, "inject/spike_every", "0");
 	ret |= ctl_set(c, "inject/spike_percent", "0");
