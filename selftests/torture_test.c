@@ -1824,7 +1824,7 @@ out:
 static int run_engine(struct worker *wk, struct batch *b, bool teardown)
 {
 	unsigned int f = ifaces[b->iface].flags;
-	int ret;
+	int ret = 0;
 
 	if (open_fds(wk, b))
 		return -1;
@@ -1833,7 +1833,7 @@ static int run_engine(struct worker *wk, struct batch *b, bool teardown)
 	else if (f & F_ASYNC)
 		ret = run_aio(wk, b, teardown);
 	else
-		run_sync(wk, b), ret = 0;
+		run_sync(wk, b);
 	close_fds(b);
 	return ret;
 }
