@@ -449,16 +449,20 @@ static bool aiodev_instant(const struct aiodev_config *cfg, bool write)
  * @ad: the device
  * @write: its direction
  *
- * A guess, without the lock (the configuration may change before the
- * request is queued): for an issuer that should not sleep for a service
- * time, as io_uring's nonblocking issue of a command.
+ * For an issuer that should not sleep for a service time, as io_uring's
+ * nonblocking issue of a command: no latency, bandwidth limit or stall,
+ * and no hang or spike that injection could pick.  A guess, without the
+ * lock: if the configuration changes before the request is queued, its
+ * issuer waits for it, as every inline-mode submitter does.
  */
 bool aiodev_at_once(struct aiodev *ad, bool write)
 {
 	const struct aiodev_inject *inj = &ad->cfg.inject[write];
 
 	return aiodev_instant(&ad->cfg, write) &&
-	       !READ_ONCE(inj->hang_every) && !READ_ONCE(inj->hang_percent);
+	       !READ_ONCE(inj->hang_every) && !READ_ONCE(inj->hang_percent) &&
+	       !READ_ONCE(ad->cfg.spike_every) &&
+	       !READ_ONCE(ad->cfg.spike_percent);
 }
 
 /*

@@ -18,8 +18,8 @@
  * newer SQE may have taken its slot.  So in inline mode, where the issuer
  * does the device's work and must be able to sleep, only an issue that may
  * block (IOSQE_ASYNC, io-wq), or one the device finishes at once (latency
- * 0, a free slot), is done inline; another nonblocking issue takes the
- * asynchronous path, as in timer mode.
+ * 0, nothing injected that delays it, a free slot), is done inline;
+ * another nonblocking issue takes the asynchronous path, as in timer mode.
  *
  * Completion.  The device's timer or worker hands the command back to the
  * task that submitted it, as io_uring task work.  That callback runs in the
