@@ -12,7 +12,6 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/llist.h>
-#include <linux/refcount.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/timerqueue.h>
@@ -221,8 +220,8 @@ enum aiodev_rq_state {
  * @file: the file it was submitted on
  * @owner: the submitter's files (->flush() of a hung request's owner)
  * @submitted: submission time, for the latency histogram
- * @ref: AIODEV_RQ_SYNC: one for the waiter, one for the device
- * @done: AIODEV_RQ_SYNC: completed when the request is
+ * @done: AIODEV_RQ_SYNC: completed when the request is; its waiter keeps
+ *	@rq (on its stack) until the device has let go of it
  * @iocb: AIODEV_RQ_KIOCB: the caller's kiocb
  * @bvec: AIODEV_RQ_KIOCB, and AIODEV_RQ_CMD with @iopoll and a user buffer:
  *	the user's pages, taken at submission (@inline_bvec or allocated)
@@ -254,7 +253,6 @@ struct aiodev_rq {
 	struct file *file;
 	fl_owner_t owner;
 	ktime_t submitted;
-	refcount_t ref;
 	struct completion done;
 	struct kiocb *iocb;
 	struct bio_vec *bvec;
@@ -280,8 +278,9 @@ void aiodev_dispatch(struct aiodev *ad);
 int aiodev_io_setup(struct aiodev *ad);
 void aiodev_io_destroy(struct aiodev *ad);
 void aiodev_drain(struct aiodev *ad);
+void aiodev_rq_init(struct aiodev_rq *rq, struct file *file);
 struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp);
-void aiodev_rq_put(struct aiodev_rq *rq);
+void aiodev_rq_free(struct aiodev_rq *rq);
 int aiodev_queue(struct aiodev_rq *rq, bool nowait);
 bool aiodev_at_once(struct aiodev *ad, bool write);
 ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,

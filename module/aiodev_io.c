@@ -71,29 +71,38 @@ static struct kmem_cache *aiodev_rq_cache;
 static void aiodev_complete(struct aiodev_rq *rq);
 static void aiodev_defer(struct aiodev_rq *rq);
 
-/* A new request on @file, from the current task. */
+/**
+ * aiodev_rq_init - a new request on @file, from the current task
+ * @rq: where it lives: the submitter's stack when it waits for its request
+ *	(as a bio that submit_bio_wait() waits for may), else aiodev_rq_alloc()
+ * @file: the file
+ */
+void aiodev_rq_init(struct aiodev_rq *rq, struct file *file)
+{
+	*rq = (struct aiodev_rq){
+		.ad = file->private_data,
+		.file = file,
+		.owner = current->files,
+	};
+	timerqueue_init(&rq->due);
+}
+
+/* A new request that outlives its submission, for aiodev_rq_free(). */
 struct aiodev_rq *aiodev_rq_alloc(struct file *file, gfp_t gfp)
 {
-	struct aiodev_rq *rq = kmem_cache_zalloc(aiodev_rq_cache, gfp);
-	struct aiodev *ad = file->private_data;
+	struct aiodev_rq *rq = kmem_cache_alloc(aiodev_rq_cache, gfp);
 
 	if (!rq)
 		return NULL;
-	rq->ad = ad;
-	rq->file = file;
-	rq->owner = current->files;
-	timerqueue_init(&rq->due);
-	refcount_set(&rq->ref, 1);
-	atomic_inc(&ad->nr_rqs);
+	aiodev_rq_init(rq, file);
+	atomic_inc(&rq->ad->nr_rqs);
 	return rq;
 }
 
-void aiodev_rq_put(struct aiodev_rq *rq)
+void aiodev_rq_free(struct aiodev_rq *rq)
 {
 	struct aiodev *ad = rq->ad;
 
-	if (!refcount_dec_and_test(&rq->ref))
-		return;
 	if (rq->bvec != rq->inline_bvec)
 		kvfree(rq->bvec);
 	kmem_cache_free(aiodev_rq_cache, rq);
@@ -470,13 +479,17 @@ bool aiodev_at_once(struct aiodev *ad, bool write)
  *
  * Takes a free slot, or joins the waiting list; with @nowait a request that
  * would wait for a slot is refused with -EAGAIN instead.  In inline mode a
- * request that the device finishes at once (latency 0, unlimited
- * bandwidth) completes here, in the submitter, without taking a slot.
+ * request whose submitter waits for it, and that the device finishes at
+ * once (latency 0, unlimited bandwidth), is finished here, in the
+ * submitter, without taking a slot.
+ *
+ * Return: 0 when queued, 1 when finished at once (nothing completes it:
+ * its submitter carries on), -EAGAIN when refused.
  */
 int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 {
 	struct aiodev *ad = rq->ad;
-	bool at_once = false;
+	int ret = 0;
 	bool slot;
 
 	rq->submitted = ktime_get();
@@ -492,11 +505,12 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 	ad->nr_hung += rq->hung;
 	ad->max_in_flight = max(ad->max_in_flight,
 				ad->in_service + ad->nr_waiting + 1);
-	if (slot && rq->mode == AIODEV_COMPLETION_INLINE && !rq->hung &&
+	if (slot && rq->kind == AIODEV_RQ_SYNC &&
+	    rq->mode == AIODEV_COMPLETION_INLINE && !rq->hung &&
 	    !rq->spike_ns && aiodev_instant(&ad->cfg, rq->write)) {
 		trace_aiodev_start(rq, 0);
 		rq->state = AIODEV_RQ_DONE;
-		at_once = true;
+		ret = 1;
 	} else if (slot) {
 		aiodev_start(rq, rq->submitted);
 	} else {
@@ -505,10 +519,7 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 		rq->state = AIODEV_RQ_WAITING;
 	}
 	spin_unlock_irq(&ad->lock);
-
-	if (at_once)
-		aiodev_complete(rq);
-	return 0;
+	return ret;
 }
 
 /* Start waiting requests while slots are free.  @ad->lock held. */
@@ -752,7 +763,7 @@ static void aiodev_defer_work(struct work_struct *work)
 	llist_for_each_entry_safe(rq, next, llist_reverse_order(list), defer) {
 		if (rq->state == AIODEV_RQ_RELEASE) {
 			aiodev_release_pages(rq, true);
-			aiodev_rq_put(rq);
+			aiodev_rq_free(rq);
 		} else {
 			aiodev_complete(rq);
 		}
@@ -773,9 +784,11 @@ static void aiodev_complete(struct aiodev_rq *rq)
 
 	switch (rq->kind) {
 	case AIODEV_RQ_SYNC:
-		/* Accounted by its waiter, which moves its data. */
+		/*
+		 * Accounted by its waiter, which moves its data; @rq may be
+		 * gone once the waiter wakes.
+		 */
 		complete(&rq->done);
-		aiodev_rq_put(rq);
 		return;
 	case AIODEV_RQ_CMD:
 		/* Accounted when its data has moved, in its task. */
@@ -796,7 +809,7 @@ static void aiodev_complete(struct aiodev_rq *rq)
 		aiodev_defer(rq);
 		return;
 	}
-	aiodev_rq_put(rq);
+	aiodev_rq_free(rq);
 }
 
 /*
@@ -845,7 +858,8 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 
 /*
  * Queue a request and wait until the device finishes it: 0 when it has
- * (its data not moved yet), -EAGAIN (not queued) or -EINTR (killed).
+ * (its data not moved yet), -EAGAIN (not queued) or -EINTR (killed).  The
+ * device has let go of @rq on return, whatever happened.
  */
 static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 {
@@ -853,26 +867,25 @@ static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 
 	rq->kind = AIODEV_RQ_SYNC;
 	init_completion(&rq->done);
-	refcount_set(&rq->ref, 2);	/* the caller's and the device's */
 	ret = aiodev_queue(rq, nowait);
-	if (ret) {
-		aiodev_rq_put(rq);
-		return ret;
-	}
-	if (wait_for_completion_killable(&rq->done)) {
-		/* Take it back if the device has not finished it. */
-		if (aiodev_cancel(rq)) {
-			rq->status = -ECANCELED;
-			aiodev_rq_put(rq);
-		}
-		return -EINTR;
-	}
-	return 0;
+	if (ret)
+		return min(ret, 0);	/* refused, or finished at once */
+	if (!wait_for_completion_killable(&rq->done))
+		return 0;
+	/*
+	 * Killed: take it back, or, if the device has finished it, wait for
+	 * its completion, which is on its way (in the timer or the worker).
+	 */
+	if (aiodev_cancel(rq))
+		rq->status = -ECANCELED;
+	else
+		wait_for_completion(&rq->done);
+	return -EINTR;
 }
 
 /**
  * aiodev_sync_io - a request its submitter waits for
- * @rq: a new request, which the caller keeps (and puts)
+ * @rq: a new request, the caller's again on return
  * @iter: where its data goes to or comes from, in the submitter's context
  * @nowait: refuse with -EAGAIN rather than wait for a slot
  *
@@ -890,18 +903,6 @@ ssize_t aiodev_sync_io(struct aiodev_rq *rq, struct iov_iter *iter,
 	if (!ret)
 		ret = rq->status ?: rq->len ? aiodev_copy(rq, iter) : 0;
 	aiodev_account(rq, ret);
-	return ret;
-}
-
-/* The submitter waits for the request and moves the data itself. */
-static ssize_t aiodev_rw_sync(struct aiodev_rq *rq, struct kiocb *iocb,
-			      struct iov_iter *iter, bool nowait)
-{
-	ssize_t ret = aiodev_sync_io(rq, iter, nowait);
-
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	aiodev_rq_put(rq);
 	return ret;
 }
 
@@ -928,7 +929,7 @@ static ssize_t aiodev_rw_async(struct aiodev_rq *rq, struct kiocb *iocb,
 		aiodev_release_pages(rq, true);
 		iov_iter_revert(iter, rq->len);
 	}
-	aiodev_rq_put(rq);
+	aiodev_rq_free(rq);
 	return ret;
 }
 
@@ -941,7 +942,9 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 		      (file->f_flags & O_NONBLOCK);
 	size_t count = iov_iter_count(iter);
 	loff_t pos = iocb->ki_pos;
-	struct aiodev_rq *rq;
+	struct aiodev_rq stack_rq, *rq = &stack_rq;
+	enum aiodev_completion mode;
+	bool sync;
 	ssize_t ret;
 
 	/* The VFS has checked the range (rw_verify_area); every path relies on it. */
@@ -952,19 +955,32 @@ static ssize_t aiodev_rw(struct kiocb *iocb, struct iov_iter *iter,
 	if (pos >= ad->size)
 		return write ? -ENOSPC : 0;
 
-	/* NOWAIT refuses only what poll() can end: the wait for a slot. */
-	rq = aiodev_rq_alloc(file, GFP_KERNEL);
-	if (!rq)
-		return -ENOMEM;
+	/*
+	 * The submitter waits for the request and moves the data itself, or
+	 * the device completes the kiocb and the request outlives this call.
+	 * NOWAIT refuses only what poll() can end: the wait for a slot.
+	 */
+	mode = READ_ONCE(ad->cfg.completion);
+	sync = is_sync_kiocb(iocb) || mode == AIODEV_COMPLETION_INLINE;
+	if (sync) {
+		aiodev_rq_init(rq, file);
+	} else {
+		rq = aiodev_rq_alloc(file, GFP_KERNEL);
+		if (!rq)
+			return -ENOMEM;
+	}
 	rq->write = write;
 	rq->dsync = write && (iocb->ki_flags & IOCB_DSYNC);
 	rq->pos = pos;
 	rq->len = min_t(u64, count, ad->size - pos);
-	rq->mode = READ_ONCE(ad->cfg.completion);
-	if (is_sync_kiocb(iocb) || rq->mode == AIODEV_COMPLETION_INLINE)
-		ret = aiodev_rw_sync(rq, iocb, iter, nowait);
-	else
+	rq->mode = mode;
+	if (sync) {
+		ret = aiodev_sync_io(rq, iter, nowait);
+		if (ret > 0)
+			iocb->ki_pos += ret;
+	} else {
 		ret = aiodev_rw_async(rq, iocb, iter, nowait);
+	}
 	if (ret == -EAGAIN)
 		this_cpu_inc(ad->stats->eagain);
 	return ret;

@@ -96,17 +96,30 @@ static int aiodev_uring_query(struct aiodev *ad, void __user *buf, u32 len)
 	return len;
 }
 
-/* The command's buffer, as an iov_iter kept for the completion. */
-static int aiodev_uring_import(struct aiodev_rq *rq,
-			       struct io_uring_cmd *ioucmd, u64 addr,
-			       unsigned int issue_flags)
+/*
+ * A new request for a READ, WRITE or NOP command @c (checked, its length
+ * within the device), with its buffer as an iov_iter kept for the
+ * completion.
+ */
+static int aiodev_uring_prep(struct aiodev_rq *rq,
+			     struct io_uring_cmd *ioucmd,
+			     const struct aiodev_uring_cmd *c,
+			     unsigned int issue_flags)
 {
-	int dir = rq->write ? ITER_SOURCE : ITER_DEST;
-	void __user *buf = u64_to_user_ptr(addr);
+	void __user *buf = u64_to_user_ptr(c->addr);
+	int dir;
 
+	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
+	rq->dsync = (c->flags & AIODEV_CMD_F_DSYNC) ||
+		    (rq->write && (ioucmd->file->f_flags & O_DSYNC));
+	rq->pos = c->offset;
+	rq->len = c->len;
+	if (!rq->len)
+		return 0;
+	dir = rq->write ? ITER_SOURCE : ITER_DEST;
 	if (ioucmd->flags & IORING_URING_CMD_FIXED)
-		return aiodev_uring_import_fixed(addr, rq->len, dir, &rq->iter,
-						 ioucmd, issue_flags);
+		return aiodev_uring_import_fixed(c->addr, rq->len, dir,
+						 &rq->iter, ioucmd, issue_flags);
 	if (!access_ok(buf, rq->len))
 		return -EFAULT;
 	iov_iter_ubuf(&rq->iter, dir, buf, rq->len);
@@ -145,7 +158,7 @@ static void aiodev_uring_finish(struct io_uring_cmd *ioucmd,
 	 * Put before the done: the done may drop the last reference to the
 	 * file, and so to the module; the request must not outlive it.
 	 */
-	aiodev_rq_put(rq);
+	aiodev_rq_free(rq);
 	aiodev_uring_cmd_done(ioucmd, ret, issue_flags);
 }
 
@@ -218,7 +231,7 @@ static int aiodev_uring_cancel(struct io_uring_cmd *ioucmd,
 
 	if (aiodev_cancel(rq)) {
 		aiodev_account(rq, -ECANCELED);
-		aiodev_rq_put(rq);
+		aiodev_rq_free(rq);
 		aiodev_uring_cmd_done(ioucmd, -ECANCELED, issue_flags);
 	}
 	return 0;
@@ -232,9 +245,9 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 	struct aiodev *ad = ioucmd->file->private_data;
 	bool nonblock = issue_flags & IO_URING_F_NONBLOCK;
 	const struct aiodev_uring_cmd *cmd;
+	enum aiodev_completion mode;
+	struct aiodev_uring_cmd c;
 	struct aiodev_rq *rq;
-	u64 addr, offset;
-	u32 len, flags;
 	fmode_t need;
 	int ret;
 
@@ -268,39 +281,63 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 
 	/* The SQE is valid during this call only: read it once, now. */
 	cmd = aiodev_uring_sqe_cmd(ioucmd);
-	addr = READ_ONCE(cmd->addr);
-	offset = READ_ONCE(cmd->offset);
-	len = READ_ONCE(cmd->len);
-	flags = READ_ONCE(cmd->flags);
+	c.addr = READ_ONCE(cmd->addr);
+	c.offset = READ_ONCE(cmd->offset);
+	c.len = READ_ONCE(cmd->len);
+	c.flags = READ_ONCE(cmd->flags);
 	if (READ_ONCE(cmd->reserved[0]) || READ_ONCE(cmd->reserved[1]) ||
-	    (flags && (flags != AIODEV_CMD_F_DSYNC ||
-		       ioucmd->cmd_op != AIODEV_URING_CMD_WRITE)))
+	    (c.flags && (c.flags != AIODEV_CMD_F_DSYNC ||
+			 ioucmd->cmd_op != AIODEV_URING_CMD_WRITE)))
 		return -EINVAL;
 
 	switch (ioucmd->cmd_op) {
 	case AIODEV_URING_CMD_QUERY:
-		if (offset)
+		if (c.offset)
 			return -EINVAL;
-		return aiodev_uring_query(ad, u64_to_user_ptr(addr), len);
+		return aiodev_uring_query(ad, u64_to_user_ptr(c.addr), c.len);
 	case AIODEV_URING_CMD_FLUSH:
-		if (addr || offset || len)
+		if (c.addr || c.offset || c.len)
 			return -EINVAL;
 		aiodev_cache_flush(ad);
 		return 0;
 	case AIODEV_URING_CMD_NOP:
-		if (addr || offset || len)
+		if (c.addr || c.offset || c.len)
 			return -EINVAL;
 		break;
 	default:
-		if (len > AIODEV_MAX_LEN || offset > LLONG_MAX - len)
+		if (c.len > AIODEV_MAX_LEN || c.offset > LLONG_MAX - c.len)
 			return -EINVAL;
-		if (!len)
+		if (!c.len)
 			return 0;
-		if (offset >= ad->size)
+		if (c.offset >= ad->size)
 			return ioucmd->cmd_op == AIODEV_URING_CMD_WRITE ?
 				-ENOSPC : 0;
-		len = min_t(u64, len, ad->size - offset);
+		c.len = min_t(u64, c.len, ad->size - c.offset);
 		break;
+	}
+
+	mode = READ_ONCE(ad->cfg.completion);
+	if (mode == AIODEV_COMPLETION_INLINE) {
+		/*
+		 * Done by the issuer when it may block, or when the device
+		 * takes no time and has a free slot, as /dev/null's commands
+		 * complete at issue.  The issuer waits for it: the request
+		 * lives on its stack.
+		 */
+		if (!nonblock ||
+		    aiodev_at_once(ad, ioucmd->cmd_op == AIODEV_URING_CMD_WRITE)) {
+			struct aiodev_rq srq;
+
+			aiodev_rq_init(&srq, ioucmd->file);
+			srq.mode = mode;
+			ret = aiodev_uring_prep(&srq, ioucmd, &c, issue_flags);
+			if (!ret)
+				ret = aiodev_sync_io(&srq, &srq.iter, nonblock);
+			if (ret != -EAGAIN)
+				return ret;
+		}
+		/* No -EAGAIN (see the top of this file): the timer completes it. */
+		mode = AIODEV_COMPLETION_TIMER;
 	}
 
 	/* A nonblocking issue never sleeps, and is never retried: -ENOMEM. */
@@ -308,39 +345,16 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 			     nonblock ? GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL);
 	if (!rq)
 		return -ENOMEM;
-	rq->write = ioucmd->cmd_op == AIODEV_URING_CMD_WRITE;
-	rq->dsync = (flags & AIODEV_CMD_F_DSYNC) ||
-		    (rq->write && (ioucmd->file->f_flags & O_DSYNC));
-	rq->pos = offset;
-	rq->len = len;
-	rq->mode = READ_ONCE(ad->cfg.completion);
-	if (len) {
-		ret = aiodev_uring_import(rq, ioucmd, addr, issue_flags);
-		if (ret)
-			goto out_put;
-	}
-
-	if (rq->mode == AIODEV_COMPLETION_INLINE) {
-		/*
-		 * Done by the issuer when it may block, or when the device
-		 * takes no time and has a free slot, as /dev/null's commands
-		 * complete at issue.
-		 */
-		if (!nonblock || aiodev_at_once(ad, rq->write)) {
-			ret = aiodev_sync_io(rq, &rq->iter, nonblock);
-			if (ret != -EAGAIN) {
-				aiodev_rq_put(rq);
-				return ret;
-			}
-		}
-		/* No -EAGAIN (see the top of this file): the timer completes it. */
-		rq->mode = AIODEV_COMPLETION_TIMER;
-	}
+	rq->mode = mode;
+	ret = aiodev_uring_prep(rq, ioucmd, &c, issue_flags);
+	if (ret)
+		goto out_free;
 
 	rq->kind = AIODEV_RQ_CMD;
 	rq->ioucmd = ioucmd;
 	rq->iopoll = issue_flags & IO_URING_F_IOPOLL;
-	if (rq->iopoll && len && !(ioucmd->flags & IORING_URING_CMD_FIXED)) {
+	if (rq->iopoll && rq->len &&
+	    !(ioucmd->flags & IORING_URING_CMD_FIXED)) {
 		/*
 		 * Its poller may be another task (see the top of this file).
 		 * The one exception to a nonblocking issue never sleeping:
@@ -349,7 +363,7 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 		 */
 		ret = aiodev_take_pages(rq, &rq->iter);
 		if (ret)
-			goto out_put;
+			goto out_free;
 	}
 	aiodev_uring_pdu(ioucmd)->rq = rq;
 #ifdef AIODEV_CANCELABLE_MARKED
@@ -360,8 +374,8 @@ static int aiodev_uring_issue(struct io_uring_cmd *ioucmd,
 	aiodev_queue(rq, false);
 	return -EIOCBQUEUED;
 
-out_put:
-	aiodev_rq_put(rq);
+out_free:
+	aiodev_rq_free(rq);
 	return ret;
 }
 
