@@ -6,11 +6,10 @@
  * is left to fail walks every allocation on its submission path (the
  * interface's own, the device's request and its page vector; a blocking
  * read or write has none: its request lives on the submitter's stack).
- * Each run
- * must fail cleanly (-ENOMEM, or -EAGAIN where the interface says "try
- * again") or succeed; a failed write changes nothing, a failed read leaves
- * the device as it was, and nothing leaks (run.sh scans with kmemleak after
- * each program).  Needs CONFIG_FAILSLAB (the debug kernel); SKIP elsewhere.
+ * Each run must fail cleanly (-ENOMEM, or -EAGAIN where the interface
+ * says "try again") or succeed; a failed write changes nothing, a failed
+ * read leaves the device as it was, and nothing leaks (run.sh scans with
+ * kmemleak after each program).  Needs CONFIG_FAILSLAB (the debug kernel); SKIP elsewhere.
  */
 #include <errno.h>
 #include <fcntl.h>
