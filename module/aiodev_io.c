@@ -15,11 +15,12 @@
  * per queue, pinned to its CPU, is armed to the earliest: each expiry
  * finishes every request of its queue that is due, starts waiting ones in
  * the slots they free, and completes the finished ones outside the lock,
- * on the CPU that submitted them.  (One timer per request cost a timer
- * interrupt and softirq per request; one per device ran every completion
- * on whichever CPU armed it last; null_blk found that re-arming a shared
- * timer for each new command delays earlier ones: a queue is armed to its
- * earliest deadline, re-armed only when a new request is due sooner.)
+ * on the CPU that submitted them, then those that fell due meanwhile.
+ * (One timer per request cost a timer interrupt and softirq per request;
+ * one per device ran every completion on whichever CPU armed it last;
+ * null_blk found that re-arming a shared timer for each new command delays
+ * earlier ones: a queue is armed to its earliest deadline, re-armed only
+ * when a new request is due sooner.)
  *
  * Completion depends on who waits:
  *  - A synchronous kiocb (read(2), pread(2), ...), and in inline mode every
@@ -818,11 +819,19 @@ static void aiodev_complete(struct aiodev_rq *rq)
  */
 #define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
 
+/* Rounds of an expiry that finds requests due (see aiodev_timer_fn()). */
+#define AIODEV_TIMER_ROUNDS	4
+
 /*
  * The device's timer: the requests in service that are due now leave their
- * slots, waiting requests take them, the timer is armed for what remains,
- * and the finished requests complete outside the lock, in the order they
- * finished.
+ * slots, waiting requests take them, and the finished requests complete
+ * outside the lock, in the order they finished.  Completing takes time, in
+ * which more requests fall due: the expiry takes those too, as an interrupt
+ * handler reaps what the hardware posted while it ran, instead of arming
+ * the timer for them (another interrupt and softirq, each late under
+ * emulation).  Bounded, so that a device that finishes requests as fast as
+ * they come (latency 0) does not keep the softirq: the timer is armed for
+ * what remains after the last round.
  */
 static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 {
@@ -830,29 +839,38 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 	struct aiodev *ad = q->ad;
 	struct timerqueue_node *next;
 	struct aiodev_rq *rq, *tmp;
-	ktime_t now = ktime_get();
+	unsigned int round = 0;
 	LIST_HEAD(done);
+	ktime_t now;
+	bool more;
 
-	spin_lock_irq(&ad->lock);
-	while ((next = timerqueue_getnext(&q->due)) && next->expires <= now) {
-		rq = container_of(next, struct aiodev_rq, due);
-		aiodev_leave(ad, rq);
-		list_add_tail(&rq->node, &done);
-	}
-	aiodev_start_waiting(ad, now);
-	aiodev_arm(q);
-	spin_unlock_irq(&ad->lock);
+	do {
+		spin_lock_irq(&ad->lock);
+		now = ktime_get();
+		while ((next = timerqueue_getnext(&q->due)) &&
+		       next->expires <= now) {
+			rq = container_of(next, struct aiodev_rq, due);
+			aiodev_leave(ad, rq);
+			list_add_tail(&rq->node, &done);
+		}
+		aiodev_start_waiting(ad, now);
+		more = !list_empty(&done) && ++round < AIODEV_TIMER_ROUNDS;
+		if (!more)
+			aiodev_arm(q);
+		spin_unlock_irq(&ad->lock);
 
-	/* Once completed, a request may be freed: _safe. */
-	list_for_each_entry_safe(rq, tmp, &done, node) {
-		if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
-		    (rq->kind == AIODEV_RQ_KIOCB &&
-		     rq->len > AIODEV_SOFTIRQ_COPY_MAX))
-			aiodev_defer(rq);
-		else
-			aiodev_complete(rq);
-	}
-	aiodev_wake_pollers(ad);
+		/* Once completed, a request may be freed: _safe. */
+		list_for_each_entry_safe(rq, tmp, &done, node) {
+			if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
+			    (rq->kind == AIODEV_RQ_KIOCB &&
+			     rq->len > AIODEV_SOFTIRQ_COPY_MAX))
+				aiodev_defer(rq);
+			else
+				aiodev_complete(rq);
+		}
+		INIT_LIST_HEAD(&done);
+		aiodev_wake_pollers(ad);
+	} while (more);
 	return HRTIMER_NORESTART;
 }
 
