@@ -9,7 +9,8 @@
  * Each run must fail cleanly (-ENOMEM, or -EAGAIN where the interface
  * says "try again") or succeed; a failed write changes nothing, a failed
  * read leaves the device as it was, and nothing leaks (run.sh scans with
- * kmemleak after each program).  Needs CONFIG_FAILSLAB (the debug kernel); SKIP elsewhere.
+ * kmemleak after each program).  Needs CONFIG_FAILSLAB (the debug
+ * kernel); SKIP elsewhere.
  */
 #include <errno.h>
 #include <fcntl.h>
