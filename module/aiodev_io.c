@@ -16,6 +16,9 @@
  * finishes every request of its queue that is due, starts waiting ones in
  * the slots they free, and completes the finished ones outside the lock,
  * on the CPU that submitted them, then those that fell due meanwhile.
+ * A submission first finishes what its CPU's queue has due, as a driver
+ * reaps its completion queue when it submits: a busy submitter leaves the
+ * timer little to do, and each expiry it saves is an interrupt.
  * (One timer per request cost a timer interrupt and softirq per request;
  * one per device ran every completion on whichever CPU armed it last;
  * null_blk found that re-arming a shared timer for each new command delays
@@ -37,9 +40,10 @@
  *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
  *    before 6.3), the data is copied into or out of them at completion, and
  *    ki_complete() reports the result.  Releasing pages the device wrote
- *    that are not dirty yet (dirtying them) may sleep, so the timer defers
- *    that to the workqueue, as it does the whole completion of a request of
- *    over 1 MiB (a long copy has no place in a softirq).
+ *    that are not dirty yet (dirtying them) may sleep, so the timer (or a
+ *    submitter that reaps) defers that to the workqueue, as it does the
+ *    whole completion of a request of over 1 MiB (a long copy has no place
+ *    in a softirq).
  *
  * The slot is released before the caller is told, so a caller that keeps
  * no more requests in flight than queue_depth always finds a free slot.
@@ -69,7 +73,9 @@
 
 static struct kmem_cache *aiodev_rq_cache;
 
-static void aiodev_complete(struct aiodev_rq *rq);
+static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep);
+static void aiodev_reap(struct aiodev *ad, ktime_t now, struct list_head *done);
+static void aiodev_complete_list(struct aiodev *ad, struct list_head *done);
 static void aiodev_defer(struct aiodev_rq *rq);
 
 /**
@@ -478,7 +484,9 @@ bool aiodev_at_once(struct aiodev *ad, bool write)
 /*
  * aiodev_queue - hand a new request to the device
  *
- * Takes a free slot, or joins the waiting list; with @nowait a request that
+ * First finishes the requests that this CPU's queue has due (see
+ * aiodev_reap()), unless the device completes in its worker.  Then takes
+ * a free slot, or joins the waiting list; with @nowait a request that
  * would wait for a slot is refused with -EAGAIN instead.  In inline mode a
  * request whose submitter waits for it, and that the device finishes at
  * once (latency 0, unlimited bandwidth), is finished here, in the
@@ -490,14 +498,22 @@ bool aiodev_at_once(struct aiodev *ad, bool write)
 int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 {
 	struct aiodev *ad = rq->ad;
+	LIST_HEAD(done);
 	int ret = 0;
 	bool slot;
 
 	rq->submitted = ktime_get();
 	spin_lock_irq(&ad->lock);
+	/*
+	 * Not for a workqueue-mode device: its worker would still complete
+	 * what a submitter reaps, woken for a few requests each time.
+	 */
+	if (rq->mode != AIODEV_COMPLETION_WORKQUEUE)
+		aiodev_reap(ad, rq->submitted, &done);
 	slot = !ad->nr_waiting && ad->in_service < ad->cfg.queue_depth;
 	if (!slot && nowait) {
 		spin_unlock_irq(&ad->lock);
+		aiodev_complete_list(ad, &done);
 		return -EAGAIN;
 	}
 	/* Under the lock: once queued, @rq may complete on another CPU. */
@@ -520,6 +536,7 @@ int aiodev_queue(struct aiodev_rq *rq, bool nowait)
 		rq->state = AIODEV_RQ_WAITING;
 	}
 	spin_unlock_irq(&ad->lock);
+	aiodev_complete_list(ad, &done);
 	return ret;
 }
 
@@ -766,7 +783,7 @@ static void aiodev_defer_work(struct work_struct *work)
 			aiodev_release_pages(rq, true);
 			aiodev_rq_free(rq);
 		} else {
-			aiodev_complete(rq);
+			aiodev_complete(rq, true);
 		}
 	}
 }
@@ -774,12 +791,13 @@ static void aiodev_defer_work(struct work_struct *work)
 /*
  * aiodev_complete - the device has finished @rq
  *
- * Runs where the completion mode says: in the timer's softirq (timer), in
- * the device's worker (workqueue), or in the submitter (inline, at once).
- * Its slot is free already.  Moves an asynchronous request's data, then
- * tells the waiter or the kiocb's owner.
+ * Runs where the completion mode says: in the timer's softirq or a
+ * submitter that reaps it (timer, inline), or in the device's worker
+ * (workqueue), which alone passes @may_sleep.  Its slot is free already.
+ * Moves an asynchronous request's data, then tells the waiter or the
+ * kiocb's owner.
  */
-static void aiodev_complete(struct aiodev_rq *rq)
+static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep)
 {
 	ssize_t ret = rq->status;
 
@@ -805,7 +823,7 @@ static void aiodev_complete(struct aiodev_rq *rq)
 	if (ret > 0)
 		rq->iocb->ki_pos += ret;
 	rq->iocb->ki_complete(rq->iocb, ret);
-	if (!aiodev_release_pages(rq, in_task())) {
+	if (!aiodev_release_pages(rq, may_sleep)) {
 		rq->state = AIODEV_RQ_RELEASE;
 		aiodev_defer(rq);
 		return;
@@ -818,6 +836,71 @@ static void aiodev_complete(struct aiodev_rq *rq)
  * the timer's softirq leaves that copy to the workqueue.
  */
 #define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
+
+/*
+ * Take @q's requests that are due at @now out of the device, onto @done,
+ * and start waiting requests in the slots they free.  On @q's CPU,
+ * @ad->lock held.
+ */
+static void aiodev_take_due(struct aiodev *ad, struct aiodev_queue *q,
+			    ktime_t now, struct list_head *done)
+{
+	struct timerqueue_node *next;
+	struct aiodev_rq *rq;
+
+	while ((next = timerqueue_getnext(&q->due)) && next->expires <= now) {
+		rq = container_of(next, struct aiodev_rq, due);
+		aiodev_leave(ad, rq);
+		list_add_tail(&rq->node, done);
+	}
+	aiodev_start_waiting(ad, now);
+}
+
+/*
+ * A submitter finishes what its CPU's queue has due, as a driver reaps its
+ * completion queue when it submits: no interrupt for those.  The timer,
+ * armed for the earliest of them, moves to the earliest left.  @ad->lock
+ * held.
+ */
+static void aiodev_reap(struct aiodev *ad, ktime_t now, struct list_head *done)
+{
+	struct aiodev_queue *q = this_cpu_ptr(ad->queues);
+	struct timerqueue_node *next;
+
+	next = timerqueue_getnext(&q->due);
+	if (!next || next->expires > now)
+		return;
+	aiodev_take_due(ad, q, now, done);
+	next = timerqueue_getnext(&q->due);
+	if (next && next->expires != KTIME_MAX)
+		hrtimer_start(&q->timer, next->expires,
+			      HRTIMER_MODE_ABS_PINNED_SOFT);
+	else
+		hrtimer_try_to_cancel(&q->timer);
+}
+
+/*
+ * Complete the requests on @done, in order, outside the lock, and tell
+ * poll() about the slots they freed.  Never sleeps.
+ */
+static void aiodev_complete_list(struct aiodev *ad, struct list_head *done)
+{
+	struct aiodev_rq *rq, *tmp;
+
+	if (list_empty(done))
+		return;
+	/* Once completed, a request may be freed: _safe. */
+	list_for_each_entry_safe(rq, tmp, done, node) {
+		if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
+		    (rq->kind == AIODEV_RQ_KIOCB &&
+		     rq->len > AIODEV_SOFTIRQ_COPY_MAX))
+			aiodev_defer(rq);
+		else
+			aiodev_complete(rq, false);
+	}
+	INIT_LIST_HEAD(done);
+	aiodev_wake_pollers(ad);
+}
 
 /* Rounds of an expiry that finds requests due (see aiodev_timer_fn()). */
 #define AIODEV_TIMER_ROUNDS	4
@@ -837,39 +920,18 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 {
 	struct aiodev_queue *q = container_of(timer, struct aiodev_queue, timer);
 	struct aiodev *ad = q->ad;
-	struct timerqueue_node *next;
-	struct aiodev_rq *rq, *tmp;
 	unsigned int round = 0;
 	LIST_HEAD(done);
-	ktime_t now;
 	bool more;
 
 	do {
 		spin_lock_irq(&ad->lock);
-		now = ktime_get();
-		while ((next = timerqueue_getnext(&q->due)) &&
-		       next->expires <= now) {
-			rq = container_of(next, struct aiodev_rq, due);
-			aiodev_leave(ad, rq);
-			list_add_tail(&rq->node, &done);
-		}
-		aiodev_start_waiting(ad, now);
+		aiodev_take_due(ad, q, ktime_get(), &done);
 		more = !list_empty(&done) && ++round < AIODEV_TIMER_ROUNDS;
 		if (!more)
 			aiodev_arm(q);
 		spin_unlock_irq(&ad->lock);
-
-		/* Once completed, a request may be freed: _safe. */
-		list_for_each_entry_safe(rq, tmp, &done, node) {
-			if (rq->mode == AIODEV_COMPLETION_WORKQUEUE ||
-			    (rq->kind == AIODEV_RQ_KIOCB &&
-			     rq->len > AIODEV_SOFTIRQ_COPY_MAX))
-				aiodev_defer(rq);
-			else
-				aiodev_complete(rq);
-		}
-		INIT_LIST_HEAD(&done);
-		aiodev_wake_pollers(ad);
+		aiodev_complete_list(ad, &done);
 	} while (more);
 	return HRTIMER_NORESTART;
 }
