@@ -102,10 +102,10 @@ struct aiodev_cache {
  *	it (the submitter's, mostly), as blk-mq completes on the submitting
  *	CPU, and two CPUs submitting share the completion work
  * @ad: the device
- * @timer: fires, on this CPU, at the earliest due time in @due (armed
- *	under @ad->lock, on this CPU only)
+ * @timer: fires, on this CPU, at the earliest due time in @due (armed,
+ *	moved and cancelled under @ad->lock, on this CPU only)
  * @due: the requests in service this CPU started, by due time (under
- *	@ad->lock)
+ *	@ad->lock); a submission on this CPU takes those due first
  */
 struct aiodev_queue {
 	struct aiodev *ad;
