@@ -74,7 +74,8 @@
 static struct kmem_cache *aiodev_rq_cache;
 
 static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep);
-static void aiodev_reap(struct aiodev *ad, ktime_t now, struct list_head *done);
+static void aiodev_reap(struct aiodev *ad, ktime_t submitted,
+			struct list_head *done);
 static void aiodev_complete_list(struct aiodev *ad, struct list_head *done);
 static void aiodev_defer(struct aiodev_rq *rq);
 
@@ -862,15 +863,20 @@ static void aiodev_take_due(struct aiodev *ad, struct aiodev_queue *q,
  * armed for the earliest of them, moves to the earliest left.  @ad->lock
  * held.
  */
-static void aiodev_reap(struct aiodev *ad, ktime_t now, struct list_head *done)
+static void aiodev_reap(struct aiodev *ad, ktime_t submitted,
+			struct list_head *done)
 {
 	struct aiodev_queue *q = this_cpu_ptr(ad->queues);
 	struct timerqueue_node *next;
 
 	next = timerqueue_getnext(&q->due);
-	if (!next || next->expires > now)
+	if (!next || next->expires > submitted)
 		return;
-	aiodev_take_due(ad, q, now, done);
+	/*
+	 * The time under the lock: a request that joined the waiting list
+	 * after @submitted must not start before it was submitted.
+	 */
+	aiodev_take_due(ad, q, ktime_get(), done);
 	next = timerqueue_getnext(&q->due);
 	if (next && next->expires != KTIME_MAX)
 		hrtimer_start(&q->timer, next->expires,
