@@ -201,8 +201,8 @@ enum aiodev_rq_state {
 /**
  * struct aiodev_rq - one request, from submission to completion
  * @ad: the device
- * @node: in @ad->waiting while it waits for a slot; then in the timer's
- *	list of finished requests
+ * @node: in @ad->waiting while it waits for a slot; then in the list of
+ *	finished requests of the timer or the submission that took it
  * @q: the queue it is in while in service
  * @due: in @q->due while in service; @due.expires is its due time
  * @defer: in @ad->deferred

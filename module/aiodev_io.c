@@ -22,8 +22,8 @@
  * (One timer per request cost a timer interrupt and softirq per request;
  * one per device ran every completion on whichever CPU armed it last;
  * null_blk found that re-arming a shared timer for each new command delays
- * earlier ones: a queue is armed to its earliest deadline, re-armed only
- * when a new request is due sooner.)
+ * earlier ones: a queue is armed to its earliest deadline, re-armed when
+ * a new request is due sooner or a submission has taken the earliest.)
  *
  * Completion depends on who waits:
  *  - A synchronous kiocb (read(2), pread(2), ...), and in inline mode every
@@ -35,8 +35,8 @@
  *    refuses a request that would wait for a slot.
  *  - An asynchronous kiocb (legacy aio, io_uring read/write): read_iter
  *    returns -EIOCBQUEUED.  The caller's iov_iter does not outlive that
- *    return (legacy aio frees it) and completion runs in a timer or a
- *    worker, without the user's mm.  So, as direct I/O does, the user pages
+ *    return (legacy aio frees it) and completion runs in a timer, a worker
+ *    or another task's submission, without the user's mm.  So, as direct I/O does, the user pages
  *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
  *    before 6.3), the data is copied into or out of them at completion, and
  *    ki_complete() reports the result.  Releasing pages the device wrote
@@ -375,8 +375,8 @@ static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 	rq->state = AIODEV_RQ_IN_SERVICE;
 	ad->in_service++;
 	/*
-	 * This CPU's queue (interrupts are off); re-armed only for a new
-	 * earliest: no jitter, no re-arming.
+	 * This CPU's queue (the lock keeps us on this CPU); re-armed only for
+	 * a new earliest: no jitter, no re-arming.
 	 */
 	rq->q = this_cpu_ptr(ad->queues);
 	if (timerqueue_add(&rq->q->due, &rq->due))
@@ -834,7 +834,8 @@ static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep)
 
 /*
  * An asynchronous kiocb copies its data when it completes: above this size
- * the timer's softirq leaves that copy to the workqueue.
+ * the timer's softirq, or a submission that reaps it, leaves that copy to
+ * the workqueue.
  */
 #define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
 
@@ -960,7 +961,8 @@ static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 		return 0;
 	/*
 	 * Killed: take it back, or, if the device has finished it, wait for
-	 * its completion, which is on its way (in the timer or the worker).
+	 * its completion, which is on its way (in the timer, the worker or a
+	 * submission that reaped it).
 	 */
 	if (aiodev_cancel(rq))
 		rq->status = -ECANCELED;
@@ -1088,7 +1090,7 @@ ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * @iob: unused
  * @flags: unused
  *
- * The device's timer completes polled kiocbs as any other (io_uring's
+ * The device completes polled kiocbs as any other (io_uring's
  * ki_complete for them only marks them done), so there is nothing to reap
  * here: this lets O_DIRECT files be used on IORING_SETUP_IOPOLL rings.
  *
@@ -1141,7 +1143,7 @@ int aiodev_io_setup(struct aiodev *ad)
  * ki_complete() has run, while a timer or the worker still releases pages.
  * After the last request is freed, hrtimer_cancel() waits out the timer
  * that may have freed it; the caller's destroy_workqueue() waits out the
- * worker.
+ * worker.  A submission that reaped it holds a file of the device.
  */
 void aiodev_drain(struct aiodev *ad)
 {

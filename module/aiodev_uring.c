@@ -21,25 +21,27 @@
  * 0, nothing injected that delays it, a free slot), is done inline;
  * another nonblocking issue takes the asynchronous path, as in timer mode.
  *
- * Completion.  The device's timer or worker hands the command back to the
- * task that submitted it, as io_uring task work.  That callback runs in the
- * submitter's own context, with its mm: it copies the data to or from the
- * user buffer and posts the CQE with io_uring_cmd_done().  That is the
- * point of this interface: no pages are pinned (unlike read_iter for aio,
- * whose completion runs without the user's mm), because the copy runs where
- * the user memory is mapped.  On a polled ring (IORING_SETUP_IOPOLL) the
- * device only marks the command done, and ->uring_cmd_iopoll(), called by
- * the polling task, completes it: never through task work, whose list entry
- * shares space with the poll list's.  Any task with the ring may poll (a
- * forked child, a process the ring was passed to), whose memory is not the
- * submitter's: so a polled command's user buffer is pinned at issue, as
- * direct I/O does, and the poller copies to and from those pages.
+ * Completion.  The device's timer or worker, or a submission that reaps
+ * it, hands the command back to the task that submitted it, as io_uring
+ * task work.  That callback runs in the submitter's own context, with its
+ * mm: it copies the data to or from the user buffer and posts the CQE with
+ * io_uring_cmd_done().  That is the point of this interface: no pages are
+ * pinned (unlike read_iter for aio, whose completion runs without the
+ * user's mm), because the copy runs where the user memory is mapped.  On a
+ * polled ring (IORING_SETUP_IOPOLL) the device only marks the command done,
+ * and ->uring_cmd_iopoll(), called by the polling task, completes it: never
+ * through task work, whose list entry shares space with the poll list's.
+ * Any task with the ring may poll (a forked child, a process the ring was
+ * passed to), whose memory is not the submitter's: so a polled command's
+ * user buffer is pinned at issue, as direct I/O does, and the poller copies
+ * to and from those pages.
  *
  * Cancellation (6.7 and later).  Commands are marked cancelable; when the
  * ring or its task goes away, io_uring calls ->uring_cmd() with
- * IO_URING_F_CANCEL, and a command still waiting for a slot, or whose timer
- * has not fired, completes at once with -ECANCELED.  One the device has
- * finished is left to its task work, so each command completes once.
+ * IO_URING_F_CANCEL, and a command still waiting for a slot, or in service
+ * (no timer or submission has taken it yet), completes at once with
+ * -ECANCELED.  One the device has finished is left to its task work, so
+ * each command completes once.
  * Without cancelable commands (6.1), teardown waits for the device.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -168,7 +170,8 @@ AIODEV_URING_TASK_WORK(aiodev_uring_task_work, aiodev_uring_finish)
  * aiodev_uring_complete - the device has finished a command
  * @rq: the command's request
  *
- * Called from the device's timer or worker.  Hands the command to its
+ * Called from the device's timer or worker, or a submission that reaps
+ * it.  Hands the command to its
  * task, or, on a polled ring, to the poller.  @rq may be gone on return.
  */
 void aiodev_uring_complete(struct aiodev_rq *rq)
