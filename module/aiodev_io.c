@@ -36,14 +36,14 @@
  *  - An asynchronous kiocb (legacy aio, io_uring read/write): read_iter
  *    returns -EIOCBQUEUED.  The caller's iov_iter does not outlive that
  *    return (legacy aio frees it) and completion runs in a timer, a worker
- *    or another task's submission, without the user's mm.  So, as direct I/O does, the user pages
- *    are taken at submission (pinned by iov_iter_extract_pages(); referenced
- *    before 6.3), the data is copied into or out of them at completion, and
- *    ki_complete() reports the result.  Releasing pages the device wrote
- *    that are not dirty yet (dirtying them) may sleep, so the timer (or a
- *    submitter that reaps) defers that to the workqueue, as it does the
- *    whole completion of a request of over 1 MiB (a long copy has no place
- *    in a softirq).
+ *    or another task's submission, without the user's mm.  So, as direct
+ *    I/O does, the user pages are taken at submission (pinned by
+ *    iov_iter_extract_pages(); referenced before 6.3), the data is copied
+ *    into or out of them at completion, and ki_complete() reports the
+ *    result.  Releasing pages the device wrote that are not dirty yet
+ *    (dirtying them) may sleep, so the timer (or a submitter that reaps)
+ *    defers that to the workqueue, as it does the whole completion of a
+ *    request of over 1 MiB (a long copy has no place in a softirq).
  *
  * The slot is released before the caller is told, so a caller that keeps
  * no more requests in flight than queue_depth always finds a free slot.
