@@ -273,6 +273,7 @@ ssize_t aiodev_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from);
 int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 		  unsigned int flags);
+int aiodev_poll_due(struct aiodev *ad);
 bool aiodev_has_slot(struct aiodev *ad);
 void aiodev_dispatch(struct aiodev *ad);
 int aiodev_io_setup(struct aiodev *ad);

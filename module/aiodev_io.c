@@ -17,8 +17,9 @@
  * the slots they free, and completes the finished ones outside the lock,
  * on the CPU that submitted them, then those that fell due meanwhile.
  * A submission first finishes what its CPU's queue has due, as a driver
- * reaps its completion queue when it submits: a busy submitter leaves the
- * timer little to do, and each expiry it saves is an interrupt.
+ * reaps its completion queue when it submits, and so does a task polling a
+ * polled ring: a busy submitter leaves the timer little to do, and each
+ * expiry it saves is an interrupt.
  * (One timer per request cost a timer interrupt and softirq per request;
  * one per device ran every completion on whichever CPU armed it last;
  * null_blk found that re-arming a shared timer for each new command delays
@@ -74,7 +75,7 @@
 static struct kmem_cache *aiodev_rq_cache;
 
 static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep);
-static void aiodev_reap(struct aiodev *ad, ktime_t submitted,
+static void aiodev_reap(struct aiodev *ad, ktime_t now,
 			struct list_head *done);
 static void aiodev_complete_list(struct aiodev *ad, struct list_head *done);
 static void aiodev_defer(struct aiodev_rq *rq);
@@ -793,10 +794,10 @@ static void aiodev_defer_work(struct work_struct *work)
  * aiodev_complete - the device has finished @rq
  *
  * Runs where the completion mode says: in the timer's softirq or a
- * submitter that reaps it (timer, inline), or in the device's worker
- * (workqueue), which alone passes @may_sleep.  Its slot is free already.
- * Moves an asynchronous request's data, then tells the waiter or the
- * kiocb's owner.
+ * submitter or poller that reaps it (timer, inline), or in the device's
+ * worker (workqueue), which alone passes @may_sleep.  Its slot is free
+ * already.  Moves an asynchronous request's data, then tells the waiter or
+ * the kiocb's owner.
  */
 static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep)
 {
@@ -834,8 +835,8 @@ static void aiodev_complete(struct aiodev_rq *rq, bool may_sleep)
 
 /*
  * An asynchronous kiocb copies its data when it completes: above this size
- * the timer's softirq, or a submission that reaps it, leaves that copy to
- * the workqueue.
+ * the timer's softirq, or a submission or poll that reaps it, leaves that
+ * copy to the workqueue.
  */
 #define AIODEV_SOFTIRQ_COPY_MAX	SZ_1M
 
@@ -859,23 +860,24 @@ static void aiodev_take_due(struct aiodev *ad, struct aiodev_queue *q,
 }
 
 /*
- * A submitter finishes what its CPU's queue has due, as a driver reaps its
- * completion queue when it submits: no interrupt for those.  The timer,
- * armed for the earliest of them, moves to the earliest left.  @ad->lock
- * held.
+ * A submitter, or a poller (aiodev_poll_due()), finishes what its CPU's
+ * queue has due at @now, its time before the lock, as a driver reaps its
+ * completion queue when it submits or polls: no interrupt for those.  The
+ * timer, armed for the earliest of them, moves to the earliest left.
+ * @ad->lock held.
  */
-static void aiodev_reap(struct aiodev *ad, ktime_t submitted,
+static void aiodev_reap(struct aiodev *ad, ktime_t now,
 			struct list_head *done)
 {
 	struct aiodev_queue *q = this_cpu_ptr(ad->queues);
 	struct timerqueue_node *next;
 
 	next = timerqueue_getnext(&q->due);
-	if (!next || next->expires > submitted)
+	if (!next || next->expires > now)
 		return;
 	/*
 	 * The time under the lock: a request that joined the waiting list
-	 * after @submitted must not start before it was submitted.
+	 * after @now must not start before it was submitted.
 	 */
 	aiodev_take_due(ad, q, ktime_get(), done);
 	next = timerqueue_getnext(&q->due);
@@ -962,7 +964,7 @@ static int aiodev_queue_wait(struct aiodev_rq *rq, bool nowait)
 	/*
 	 * Killed: take it back, or, if the device has finished it, wait for
 	 * its completion, which is on its way (in the timer, the worker or a
-	 * submission that reaped it).
+	 * submission or poll that reaped it).
 	 */
 	if (aiodev_cancel(rq))
 		rq->status = -ECANCELED;
@@ -1085,21 +1087,59 @@ ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 }
 
 /**
- * aiodev_iopoll - poll for completions of a polled (IOCB_HIPRI) kiocb
- * @iocb: the kiocb
- * @iob: unused
+ * aiodev_poll_due - a poller finishes what its CPU's queue has due
+ * @ad: the device
+ *
+ * On a polled ring (IORING_SETUP_IOPOLL) the polling task asks the device
+ * for completions, as a driver's poll reaps its completion queue: what is
+ * due on this CPU's queue completes here, with no timer interrupt, which
+ * under emulation comes tens of microseconds late.  The timer moves to
+ * the earliest request left.  Not in workqueue mode, whose worker
+ * completes (see aiodev_queue()).  Process context; never sleeps.
+ *
+ * Return: the number of requests completed, of any task.
+ */
+int aiodev_poll_due(struct aiodev *ad)
+{
+	struct aiodev_queue *q = raw_cpu_ptr(ad->queues);
+	struct aiodev_rq *rq;
+	LIST_HEAD(done);
+	int n = 0;
+
+	if (READ_ONCE(ad->cfg.completion) == AIODEV_COMPLETION_WORKQUEUE)
+		return 0;
+	/*
+	 * A look without the lock, as a driver peeks at its completion
+	 * queue before it locks it.  Armed, the timer fires by the earliest
+	 * request's due time (see aiodev_arm()); a stale expiry costs one
+	 * needless lock, or leaves a request to the next poll or the timer.
+	 */
+	if (hrtimer_is_queued(&q->timer) &&
+	    /* Racy on purpose, as said above. */
+	    ktime_before(ktime_get(), data_race(hrtimer_get_expires(&q->timer))))
+		return 0;
+	spin_lock_irq(&ad->lock);
+	aiodev_reap(ad, ktime_get(), &done);
+	spin_unlock_irq(&ad->lock);
+	list_for_each_entry(rq, &done, node)
+		n++;
+	aiodev_complete_list(ad, &done);
+	return n;
+}
+
+/**
+ * aiodev_iopoll - ->iopoll(): poll for completions of a polled kiocb
+ * @iocb: an O_DIRECT kiocb on a polled ring (IOCB_HIPRI)
+ * @iob: unused: io_uring's ki_complete for polled kiocbs only marks them
+ *	done
  * @flags: unused
  *
- * The device completes polled kiocbs as any other (io_uring's
- * ki_complete for them only marks them done), so there is nothing to reap
- * here: this lets O_DIRECT files be used on IORING_SETUP_IOPOLL rings.
- *
- * Return: 0, no completions found by polling.
+ * Return: the number of requests completed (see aiodev_poll_due()).
  */
 int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 		  unsigned int flags)
 {
-	return 0;
+	return aiodev_poll_due(iocb->ki_filp->private_data);
 }
 
 /**

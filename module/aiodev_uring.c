@@ -21,16 +21,19 @@
  * 0, nothing injected that delays it, a free slot), is done inline;
  * another nonblocking issue takes the asynchronous path, as in timer mode.
  *
- * Completion.  The device's timer or worker, or a submission that reaps
- * it, hands the command back to the task that submitted it, as io_uring
- * task work.  That callback runs in the submitter's own context, with its
- * mm: it copies the data to or from the user buffer and posts the CQE with
- * io_uring_cmd_done().  That is the point of this interface: no pages are
- * pinned (unlike read_iter for aio, whose completion runs without the
- * user's mm), because the copy runs where the user memory is mapped.  On a
- * polled ring (IORING_SETUP_IOPOLL) the device only marks the command done,
- * and ->uring_cmd_iopoll(), called by the polling task, completes it: never
- * through task work, whose list entry shares space with the poll list's.
+ * Completion.  The device's timer or worker, or a submission or poll that
+ * reaps it, hands the command back to the task that submitted it, as
+ * io_uring task work.  That callback runs in the submitter's own context,
+ * with its mm: it copies the data to or from the user buffer and posts the
+ * CQE with io_uring_cmd_done().  That is the point of this interface: no
+ * pages are pinned (unlike read_iter for aio, whose completion runs without
+ * the user's mm), because the copy runs where the user memory is mapped.
+ * On a polled ring (IORING_SETUP_IOPOLL) the device only marks the command
+ * done, and ->uring_cmd_iopoll(), called by the polling task, completes it:
+ * never through task work, whose list entry shares space with the poll
+ * list's.  The poll first asks the device for what its CPU's queue has due
+ * (aiodev_poll_due()): a command polled for on the CPU that submitted it
+ * needs no timer interrupt.
  * Any task with the ring may poll (a forked child, a process the ring was
  * passed to), whose memory is not the submitter's: so a polled command's
  * user buffer is pinned at issue, as direct I/O does, and the poller copies
@@ -170,9 +173,9 @@ AIODEV_URING_TASK_WORK(aiodev_uring_task_work, aiodev_uring_finish)
  * aiodev_uring_complete - the device has finished a command
  * @rq: the command's request
  *
- * Called from the device's timer or worker, or a submission that reaps
- * it.  Hands the command to its
- * task, or, on a polled ring, to the poller.  @rq may be gone on return.
+ * Called from the device's timer or worker, or a submission or poll that
+ * reaps it.  Hands the command to its task, or, on a polled ring, to the
+ * poller.  @rq may be gone on return.
  */
 void aiodev_uring_complete(struct aiodev_rq *rq)
 {
@@ -191,7 +194,8 @@ void aiodev_uring_complete(struct aiodev_rq *rq)
  * @poll_flags: unused
  *
  * Runs in the polling task (or, at ring teardown, a kernel worker), with
- * the ring's lock held.
+ * the ring's lock held.  A command the device has not finished yet may be
+ * due: the poll completes what this CPU's queue has due, then looks again.
  *
  * Return: 1 if the command was completed, 0 if the device is still on it.
  */
@@ -199,9 +203,14 @@ int aiodev_uring_iopoll(struct io_uring_cmd *ioucmd, struct io_comp_batch *iob,
 			unsigned int poll_flags)
 {
 	struct aiodev_rq *rq = aiodev_uring_pdu(ioucmd)->rq;
+	bool done;
 
 	/* Pairs with aiodev_uring_complete(): the device is done with @rq. */
-	if (!smp_load_acquire(&rq->polled))
+	done = smp_load_acquire(&rq->polled);
+	if (!done && aiodev_poll_due(rq->ad))
+		/* Or is now, completed by this poll: pairs as above. */
+		done = smp_load_acquire(&rq->polled);
+	if (!done)
 		return 0;
 	aiodev_uring_finish(ioucmd, 0, false);	/* its user pages are pinned */
 	return 1;
