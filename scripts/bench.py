@@ -5,8 +5,9 @@
 Runs inside the test VM (scripts/bench boots it) and measures, in this one
 run, every row of issue 10's table of ratios and goals (the scoreboard);
 then that aiobench and fio agree within 10% on a device-bound workload
-(make bench fails if not); more pairs against /dev/zero, /dev/null and
-null_blk that no row measures; and the CPU time per request of every
+(make bench fails if not); more pairs that no row measures, against
+/dev/zero, /dev/null and null_blk, and of polled rings against plain
+ones; and the CPU time per request of every
 engine (aiobench compare).  The pairs of the table and of the agreement
 check are measured back to back, twice, each side the mean of its runs;
 the others once.  How a run is made: benchlib.py; the report:
@@ -208,14 +209,21 @@ MORE = [
 ]
 
 
+# At 1 ms, where rows 9 and 10 wait for the device: each io_uring interface
+# on a polled ring (IORING_SETUP_IOPOLL) against the same on a plain one.
+POLLED = ['uring-cmd', 'uring']
+
+
 def more_pairs(dev, nb):
     """MORE: aiodev inline at latency 0 against /dev/zero (reads) and /dev/null
-    (writes), the floor of a request's cost; aiodev against null_blk."""
+    (writes), the floor of a request's cost; aiodev against null_blk; POLLED."""
     pairs = []
     for section, key, ref, rw, tool, engines in MORE:
         ref = nb[ref] if isinstance(ref, str) else ref
         pairs += [(section, Spec(tool, e, dev[key], qd, rw=rw), Spec(tool, e, ref, qd, rw=rw))
                   for e, qd in engines]
+    pairs += [('polled', Spec('aiobench', e, dev['timer1ms'], 32, iopoll=True),
+               Spec('aiobench', e, dev['timer1ms'], 32)) for e in POLLED]
     rows = []
     for tool in ('fio', 'aiobench'):
         chosen = [p for p in pairs if p[1].tool == tool]

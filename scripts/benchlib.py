@@ -117,17 +117,18 @@ def unload_null_blk(devs):
 class Spec:
     """One measurement: a tool and engine on a device, 4 KiB, at a depth."""
 
-    def __init__(self, tool, engine, dev, qd=1, jobs=1, rw='randread'):
+    def __init__(self, tool, engine, dev, qd=1, jobs=1, rw='randread', iopoll=False):
         self.tool, self.engine, self.dev = tool, engine, dev
-        self.qd, self.jobs, self.rw = qd, jobs, rw
+        self.qd, self.jobs, self.rw, self.iopoll = qd, jobs, rw, iopoll
         # /dev/zero and /dev/null refuse O_DIRECT; a NOP moves no data.
         self.direct = dev.direct and rw != 'nop'
 
     def label(self):
         what = '%s %s %s' % (self.tool, self.engine, self.rw)
         what += ' QD%d' % self.qd + (' x %d jobs' % self.jobs if self.jobs > 1 else '')
-        return '%s%s on %s (%s)' % (what, ', O_DIRECT' if self.direct else '',
-                                    self.dev.path, self.dev.desc)
+        return '%s%s%s on %s (%s)' % (what, ', O_DIRECT' if self.direct else '',
+                                      ', polled ring' if self.iopoll else '',
+                                      self.dev.path, self.dev.desc)
 
 
 # The figures of a run whose mean over the runs a side gives too (fio's
@@ -154,7 +155,8 @@ class Side:
         return {'measurement': self.spec.label(), 'tool': self.spec.tool,
                 'engine': self.spec.engine, 'rw': self.spec.rw, 'file': self.spec.dev.path,
                 'device': self.spec.dev.desc, 'qd': self.spec.qd, 'jobs': self.spec.jobs,
-                'direct': self.spec.direct, 'runtime_s': RUNTIME, 'iops': self.iops,
+                'direct': self.spec.direct, 'iopoll': self.spec.iopoll, 'runtime_s': RUNTIME,
+                'iops': self.iops,
                 'means': {f: self.mean(f) for f in MEANS if self.mean(f) is not None},
                 'runs': self.runs}
 
@@ -163,6 +165,7 @@ def aiobench(spec):
     """One aiobench run: its figures."""
     cmd = [AIOBENCH, '--json', '-q', '-e', spec.engine, '--rw', spec.rw, '--bs', '4k',
            '--runtime', str(RUNTIME), '--size', SIZE] + (['--direct'] if spec.direct else [])
+    cmd += ['--iopoll'] if spec.iopoll else []
     cmd += ['--jobs', str(spec.jobs)] if spec.engine == 'sync' else ['--qd', str(spec.qd)]
     out = subprocess.run(cmd + [spec.dev.path], capture_output=True, text=True)
     if out.returncode:

@@ -121,12 +121,18 @@ def agreement_md(res):
                                              else 'passed' if agree else 'not run')]
 
 
+def short(spec):
+    """A side in a narrow column: its device, and how its ring completes."""
+    return spec.dev.short + (', polled' if spec.iopoll else '')
+
+
 def more_md(more):
     out = ['## More pairs (no goal)', '',
            'What the table does not measure: aiodev inline at latency 0, QD32 (1 for psync '
            'and sync), against /dev/zero (reads) and /dev/null (writes), the cheapest '
            'read_iter and write_iter: the floor of a request\'s cost; aiodev against null_blk '
-           '(memory_backed=1) through the block layer, timer 50 us and inline latency 0. ' +
+           '(memory_backed=1) through the block layer, timer 50 us and inline latency 0; '
+           'aiodev at 1 ms, QD32, on a polled ring against a plain one. ' +
            ' '.join(dict.fromkeys(r['how'] + '.' for r in more)), '',
            '| what | tool, engine, QD | A: aiodev IOPS | B: reference IOPS | A / B | '
            'CPU/req A; B (us) | ctx/req A; B |', '|---|---|---|---|---|---|---|']
@@ -134,7 +140,7 @@ def more_md(more):
         a, b = r['a'], r['b']
         ca, cb = cpu(a), cpu(b)
         out.append('| %s: %s / %s | %s %s %s QD%d | %.0f | %.0f | %.2f | %s; %s | %s |' % (
-            r['section'], a.spec.dev.short, b.spec.dev.short, a.spec.tool, a.spec.engine,
+            r['section'], short(a.spec), short(b.spec), a.spec.tool, a.spec.engine,
             a.spec.rw, a.spec.qd, a.iops, b.iops, r['ratio'], ca[0], cb[0],
             '%s; %s' % (ca[1], cb[1]) if ca[1] else ''))
     return out
