@@ -40,7 +40,7 @@ torture_duration=${AIODEV_TORTURE_DURATION:-60}
 declare -A args=(
 	[torture_test]="--duration $torture_duration${AIODEV_TORTURE_SEED:+ --seed $AIODEV_TORTURE_SEED}"
 )
-progs=${*:-rw_test async_test uring_cmd_test access_test faults_test cache_test sysfs_test fault_test module_test.sh aiobench_smoke.sh torture_test}
+progs=${*:-rw_test async_test uring_cmd_test access_test faults_test cache_test sysfs_test fault_test module_test.sh aiobench_smoke.sh clients_test.sh torture_test}
 # settings' timeout is kselftest's bound on run.sh as a whole; a program
 # that hangs is stopped sooner, so the others still run (the torture run
 # has its duration on top).
