@@ -103,9 +103,13 @@ struct aiodev_cache {
  *	CPU, and two CPUs submitting share the completion work
  * @ad: the device
  * @timer: fires, on this CPU, at the earliest due time in @due (armed,
- *	moved and cancelled under @ad->lock, on this CPU only)
+ *	moved and cancelled under @ad->lock, on this CPU only).  While
+ *	queued, its expiry is never later than the earliest due time in
+ *	@due, which aiodev_poll_due() relies on when it looks without the
+ *	lock
  * @due: the requests in service this CPU started, by due time (under
- *	@ad->lock); a submission on this CPU takes those due first
+ *	@ad->lock); a submission, or a poll of a polled ring, on this CPU
+ *	takes those due first
  */
 struct aiodev_queue {
 	struct aiodev *ad;
@@ -202,7 +206,7 @@ enum aiodev_rq_state {
  * struct aiodev_rq - one request, from submission to completion
  * @ad: the device
  * @node: in @ad->waiting while it waits for a slot; then in the list of
- *	finished requests of the timer or the submission that took it
+ *	finished requests of the timer, submission or poll that took it
  * @q: the queue it is in while in service
  * @due: in @q->due while in service; @due.expires is its due time
  * @defer: in @ad->deferred

@@ -42,9 +42,10 @@
  *    iov_iter_extract_pages(); referenced before 6.3), the data is copied
  *    into or out of them at completion, and ki_complete() reports the
  *    result.  Releasing pages the device wrote that are not dirty yet
- *    (dirtying them) may sleep, so the timer (or a submitter that reaps)
- *    defers that to the workqueue, as it does the whole completion of a
- *    request of over 1 MiB (a long copy has no place in a softirq).
+ *    (dirtying them) may sleep, so the timer (or a submitter or poller
+ *    that reaps) defers that to the workqueue, as it does the whole
+ *    completion of a request of over 1 MiB (a long copy has no place in a
+ *    softirq).
  *
  * The slot is released before the caller is told, so a caller that keeps
  * no more requests in flight than queue_depth always finds a free slot.
@@ -1095,31 +1096,39 @@ ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * due on this CPU's queue completes here, with no timer interrupt, which
  * under emulation comes tens of microseconds late.  The timer moves to
  * the earliest request left.  Not in workqueue mode, whose worker
- * completes (see aiodev_queue()).  Process context; never sleeps.
+ * completes (see aiodev_queue()).  Process context (the polling task, its
+ * SQPOLL thread, or io_uring's exit work); does not sleep, but for
+ * @ad->lock on PREEMPT_RT.
  *
- * Return: the number of requests completed, of any task.
+ * Return: the number of requests taken from the device, of any task
+ * (completed here, or handed to the worker as aiodev_complete_list() says).
  */
 int aiodev_poll_due(struct aiodev *ad)
 {
 	struct aiodev_queue *q = raw_cpu_ptr(ad->queues);
 	struct aiodev_rq *rq;
 	LIST_HEAD(done);
+	ktime_t now;
 	int n = 0;
 
-	if (READ_ONCE(ad->cfg.completion) == AIODEV_COMPLETION_WORKQUEUE)
-		return 0;
 	/*
 	 * A look without the lock, as a driver peeks at its completion
-	 * queue before it locks it.  Armed, the timer fires by the earliest
-	 * request's due time (see aiodev_arm()); a stale expiry costs one
-	 * needless lock, or leaves a request to the next poll or the timer.
+	 * queue before it locks it: an empty queue, or a timer armed for
+	 * later (see struct aiodev_queue), has nothing due.  A stale look
+	 * costs one needless lock, or leaves a request to the next poll or
+	 * the timer.  A queue of hung requests only, which no timer is armed
+	 * for, costs a lock per poll.
 	 */
+	if (READ_ONCE(ad->cfg.completion) == AIODEV_COMPLETION_WORKQUEUE ||
+	    RB_EMPTY_ROOT(&q->due.rb_root.rb_root))
+		return 0;
+	now = ktime_get();
 	if (hrtimer_is_queued(&q->timer) &&
 	    /* Racy on purpose, as said above. */
-	    ktime_before(ktime_get(), data_race(hrtimer_get_expires(&q->timer))))
+	    ktime_before(now, data_race(hrtimer_get_expires(&q->timer))))
 		return 0;
 	spin_lock_irq(&ad->lock);
-	aiodev_reap(ad, ktime_get(), &done);
+	aiodev_reap(ad, now, &done);
 	spin_unlock_irq(&ad->lock);
 	list_for_each_entry(rq, &done, node)
 		n++;
@@ -1134,7 +1143,7 @@ int aiodev_poll_due(struct aiodev *ad)
  *	done
  * @flags: unused
  *
- * Return: the number of requests completed (see aiodev_poll_due()).
+ * Return: the number of requests taken (see aiodev_poll_due()).
  */
 int aiodev_iopoll(struct kiocb *iocb, struct io_comp_batch *iob,
 		  unsigned int flags)
@@ -1183,7 +1192,8 @@ int aiodev_io_setup(struct aiodev *ad)
  * ki_complete() has run, while a timer or the worker still releases pages.
  * After the last request is freed, hrtimer_cancel() waits out the timer
  * that may have freed it; the caller's destroy_workqueue() waits out the
- * worker.  A submission that reaped it holds a file of the device.
+ * worker.  A submission that reaped it holds a file of the device, and
+ * so does a poll (of the kiocb or command it polls for).
  */
 void aiodev_drain(struct aiodev *ad)
 {

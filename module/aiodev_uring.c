@@ -42,7 +42,7 @@
  * Cancellation (6.7 and later).  Commands are marked cancelable; when the
  * ring or its task goes away, io_uring calls ->uring_cmd() with
  * IO_URING_F_CANCEL, and a command still waiting for a slot, or in service
- * (no timer or submission has taken it yet), completes at once with
+ * (no timer, submission or poll has taken it yet), completes at once with
  * -ECANCELED.  One the device has finished is left to its task work, so
  * each command completes once.
  * Without cancelable commands (6.1), teardown waits for the device.
@@ -193,9 +193,10 @@ void aiodev_uring_complete(struct aiodev_rq *rq)
  * @iob: unused: completions are posted one by one
  * @poll_flags: unused
  *
- * Runs in the polling task (or, at ring teardown, a kernel worker), with
- * the ring's lock held.  A command the device has not finished yet may be
- * due: the poll completes what this CPU's queue has due, then looks again.
+ * Runs in the polling task (or its SQPOLL thread, or at ring teardown a
+ * kernel worker), with the ring's lock held.  A command the device has not
+ * finished yet may be due: the poll completes what this CPU's queue has
+ * due, other tasks' requests too, then looks again.
  *
  * Return: 1 if the command was completed, 0 if the device is still on it.
  */
