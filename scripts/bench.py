@@ -209,9 +209,11 @@ MORE = [
 ]
 
 
-# At 1 ms, where rows 9 and 10 wait for the device: each io_uring interface
-# on a polled ring (IORING_SETUP_IOPOLL) against the same on a plain one.
-POLLED = ['uring-cmd', 'uring']
+# Each io_uring interface on a polled ring (IORING_SETUP_IOPOLL) against the
+# same on a plain one: at 1 ms QD32, where rows 9 and 10 wait for the device,
+# and at 50 us QD1, where a request's latency is the timer's.
+POLLED = [(key, e, qd) for key, qd in (('timer1ms', 32), ('timer50', 1))
+          for e in ('uring-cmd', 'uring')]
 
 
 def more_pairs(dev, nb):
@@ -222,8 +224,8 @@ def more_pairs(dev, nb):
         ref = nb[ref] if isinstance(ref, str) else ref
         pairs += [(section, Spec(tool, e, dev[key], qd, rw=rw), Spec(tool, e, ref, qd, rw=rw))
                   for e, qd in engines]
-    pairs += [('polled', Spec('aiobench', e, dev['timer1ms'], 32, iopoll=True),
-               Spec('aiobench', e, dev['timer1ms'], 32)) for e in POLLED]
+    pairs += [('polled', Spec('aiobench', e, dev[key], qd, iopoll=True),
+               Spec('aiobench', e, dev[key], qd)) for key, e, qd in POLLED]
     rows = []
     for tool in ('fio', 'aiobench'):
         chosen = [p for p in pairs if p[1].tool == tool]

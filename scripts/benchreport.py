@@ -132,7 +132,7 @@ def more_md(more):
            'and sync), against /dev/zero (reads) and /dev/null (writes), the cheapest '
            'read_iter and write_iter: the floor of a request\'s cost; aiodev against null_blk '
            '(memory_backed=1) through the block layer, timer 50 us and inline latency 0; '
-           'aiodev at 1 ms, QD32, on a polled ring against a plain one. ' +
+           'aiodev on a polled ring against a plain one, at 1 ms QD32 and 50 us QD1. ' +
            ' '.join(dict.fromkeys(r['how'] + '.' for r in more)), '',
            '| what | tool, engine, QD | A: aiodev IOPS | B: reference IOPS | A / B | '
            'CPU/req A; B (us) | ctx/req A; B |', '|---|---|---|---|---|---|---|']
