@@ -60,7 +60,6 @@
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/random.h>
-#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
