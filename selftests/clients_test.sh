@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Clients nobody here wrote, on the device in each completion mode: dd
-# (buffered and O_DIRECT) and cmp, and fio's own data verification through
-# psync, libaio, io_uring, io_uring on a polled ring (hipri), io_uring with
-# registered buffers and files and an SQPOLL thread, and two jobs at once.
+# (with and without O_DIRECT) and cmp, and fio's own data verification
+# through psync, libaio, io_uring, io_uring on a polled ring (hipri), with
+# an SQPOLL thread (polling too), with registered buffers and files, and
+# two jobs at once.
 # What the README promises any client must hold for these too.  Loads the
 # module itself (AIODEV_KO, as module_test.sh).  TAP output.
 
@@ -20,9 +21,11 @@ loaded && rmmod aiodev
 # aiodev1 is never written: it must read as zeros.
 load nr_devices=2 latency_ns=20000 || { not_ok "load the module"; tap_end; }
 
-# fio_verify DESCRIPTION OPTION...: fio writes 2 MiB in random order at
-# queue depth 16, O_DIRECT, then reads it back and checks every block's
-# checksum (exit status 0 only if all matched and no I/O failed).
+# fio_verify DESCRIPTION OPTION...: fio writes 2 MiB (per job) in random
+# order, O_DIRECT, at queue depth 16 where the engine queues, then reads it
+# back and checks every block's checksum (exit status 0 only if all matched
+# and no I/O failed).  The range is zeroed first and fio seeds its data
+# afresh, so a write the device lost cannot pass on an earlier run's data.
 fio_verify()
 {
 	local what=$1
@@ -32,9 +35,14 @@ fio_verify()
 		ok "$what # SKIP fio not installed (scripts/install-deps)"
 		return
 	fi
+	if ! dd if=/dev/zero of=$dev bs=1M count=4 oflag=direct status=none; then
+		not_ok "$what (zeroing the range failed)"
+		return
+	fi
 	if fio --name=verify --filename=$dev --size=2M --bs=4k --rw=randwrite \
 	       --direct=1 --iodepth=16 --verify=crc32c --do_verify=1 \
-	       --verify_fatal=1 --thread "$@" > "$tmp/fio.out" 2>&1; then
+	       --verify_fatal=1 --randrepeat=0 --thread "$@" \
+	       > "$tmp/fio.out" 2>&1; then
 		ok "$what"
 	else
 		not_ok "$what"
@@ -68,6 +76,8 @@ for mode in inline workqueue timer; do
 	fio_verify "$mode: fio io_uring, verify" --ioengine=io_uring
 	fio_verify "$mode: fio io_uring on a polled ring, verify" \
 		--ioengine=io_uring --hipri=1
+	fio_verify "$mode: fio io_uring on a polled ring, SQPOLL, verify" \
+		--ioengine=io_uring --hipri=1 --sqthread_poll=1
 	fio_verify "$mode: fio io_uring, registered buffers and file, SQPOLL, verify" \
 		--ioengine=io_uring --fixedbufs=1 --registerfiles=1 --sqthread_poll=1
 	fio_verify "$mode: fio io_uring, 2 jobs on their own ranges, verify" \
