@@ -1092,8 +1092,9 @@ ssize_t aiodev_write_iter(struct kiocb *iocb, struct iov_iter *from)
  *
  * On a polled ring (IORING_SETUP_IOPOLL) the polling task asks the device
  * for completions, as a driver's poll reaps its completion queue: what is
- * due on this CPU's queue completes here, with no timer interrupt, which
- * under emulation comes tens of microseconds late.  The timer moves to
+ * due on this CPU's queue completes here, without waiting for the timer's
+ * interrupt, which under emulation comes tens of microseconds late.  The
+ * timer still completes what no poll reached first.  The timer moves to
  * the earliest request left.  Not in workqueue mode, whose worker
  * completes (see aiodev_queue()).  Process context (the polling task, its
  * SQPOLL thread, or io_uring's exit work); does not sleep, but for

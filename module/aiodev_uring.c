@@ -31,9 +31,9 @@
  * On a polled ring (IORING_SETUP_IOPOLL) the device only marks the command
  * done, and ->uring_cmd_iopoll(), called by the polling task, completes it:
  * never through task work, whose list entry shares space with the poll
- * list's.  The poll first asks the device for what its CPU's queue has due
- * (aiodev_poll_due()): a command polled for on the CPU that submitted it
- * needs no timer interrupt.
+ * list's.  A poll that finds its command not done yet asks the device for
+ * what its CPU's queue has due (aiodev_poll_due()): a command polled for on
+ * the CPU that started it does not wait for the timer's interrupt.
  * Any task with the ring may poll (a forked child, a process the ring was
  * passed to), whose memory is not the submitter's: so a polled command's
  * user buffer is pinned at issue, as direct I/O does, and the poller copies

@@ -200,6 +200,7 @@ def fio(specs, watch=False):
         lines += ['', '[%d-%s-%s]' % (i, s.engine, os.path.basename(s.dev.path)), 'stonewall',
                   'filename=' + s.dev.path, 'rw=' + s.rw, 'ioengine=' + s.engine,
                   'iodepth=%d' % s.qd, 'numjobs=%d' % s.jobs, 'direct=%d' % s.direct]
+        lines += ['hipri=1'] if s.iopoll else []
     jobfile = os.path.join(SCRATCH, 'jobs.fio')
     with open(jobfile, 'w') as f:
         f.write('\n'.join(lines) + '\n')
