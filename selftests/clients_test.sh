@@ -41,8 +41,8 @@ fio_verify()
 	fi
 	if fio --name=verify --filename=$dev --size=2M --bs=4k --rw=randwrite \
 	       --direct=1 --iodepth=16 --verify=crc32c --do_verify=1 \
-	       --verify_fatal=1 --randrepeat=0 --thread "$@" \
-	       > "$tmp/fio.out" 2>&1; then
+	       --verify_fatal=1 --verify_state_save=0 --randrepeat=0 --thread \
+	       "$@" > "$tmp/fio.out" 2>&1; then
 		ok "$what"
 	else
 		not_ok "$what"
