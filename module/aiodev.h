@@ -110,11 +110,18 @@ struct aiodev_cache {
  * @due: the requests in service this CPU started, by due time (under
  *	@ad->lock); a submission, or a poll of a polled ring, on this CPU
  *	takes those due first
+ * @late_ns: how late @timer has fired when it woke this CPU from idle: a
+ *	moving average, at most AIODEV_LATE_MAX_NS (under @ad->lock)
+ * @idle: @timer's last expiry that found a request due found this CPU
+ *	idle, and no submission or poll has taken a due request since; the
+ *	timer is then armed @late_ns early (under @ad->lock)
  */
 struct aiodev_queue {
 	struct aiodev *ad;
 	struct hrtimer timer;
 	struct timerqueue_head due;
+	u32 late_ns;
+	bool idle;
 };
 
 /**

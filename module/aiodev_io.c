@@ -19,7 +19,9 @@
  * A submission first finishes what its CPU's queue has due, as a driver
  * reaps its completion queue when it submits, and so does a task polling a
  * polled ring: a busy submitter leaves the timer little to do, and each
- * expiry it saves is an interrupt.
+ * expiry it saves is an interrupt.  A request alone on a CPU that idles
+ * has its timer armed as early as the timer has been late waking that CPU,
+ * and the expiry spins until it is due (see aiodev_arm_at()).
  * (One timer per request cost a timer interrupt and softirq per request;
  * one per device ran every completion on whichever CPU armed it last;
  * null_blk found that re-arming a shared timer for each new command delays
@@ -329,11 +331,36 @@ static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
 }
 
 /*
- * Arm @q's timer for its earliest request, unless it fires by then
- * already.  On @q's CPU, @ad->lock held: the timer is armed only so, so
- * its expiry is stable here.
+ * The most a timer is armed before a due time, and so the longest an
+ * expiry spins (see aiodev_timer_early()).
  */
-static void aiodev_arm(struct aiodev_queue *q)
+#define AIODEV_LATE_MAX_NS	(250 * NSEC_PER_USEC)
+
+/*
+ * Arm @q's timer for @next, its earliest request, at @now.  A request alone
+ * in the queue of a CPU that idles at expiries has nothing else in flight to
+ * hide a late wake-up, and under emulation a timer that wakes a halted CPU
+ * comes tens of microseconds late: its timer is armed as early as it has
+ * been firing late there (q->late_ns), or at once, and the expiry spins
+ * until the request is due (see aiodev_timer_early()).  On @q's CPU,
+ * @ad->lock held: the timer is armed only so, so its expiry is stable here;
+ * never later than @next is due.
+ */
+static void aiodev_arm_at(struct aiodev_queue *q,
+			  struct timerqueue_node *next, ktime_t now)
+{
+	ktime_t at = next->expires;
+
+	if (q->idle && !rb_next(&next->node))
+		at = max(ktime_sub_ns(at, q->late_ns), now);
+	hrtimer_start(&q->timer, at, HRTIMER_MODE_ABS_PINNED_SOFT);
+}
+
+/*
+ * Arm @q's timer for its earliest request, unless it fires by then
+ * already.  On @q's CPU, @ad->lock held.
+ */
+static void aiodev_arm(struct aiodev_queue *q, ktime_t now)
 {
 	struct timerqueue_node *next = timerqueue_getnext(&q->due);
 
@@ -341,8 +368,7 @@ static void aiodev_arm(struct aiodev_queue *q)
 	if (next && next->expires != KTIME_MAX &&
 	    (!hrtimer_is_queued(&q->timer) ||
 	     next->expires < hrtimer_get_expires(&q->timer)))
-		hrtimer_start(&q->timer, next->expires,
-			      HRTIMER_MODE_ABS_PINNED_SOFT);
+		aiodev_arm_at(q, next, now);
 }
 
 /*
@@ -381,7 +407,7 @@ static void aiodev_start(struct aiodev_rq *rq, ktime_t now)
 	 */
 	rq->q = this_cpu_ptr(ad->queues);
 	if (timerqueue_add(&rq->q->due, &rq->due))
-		aiodev_arm(rq->q);
+		aiodev_arm(rq->q, now);
 }
 
 /* Whether request number @seq is an "every Nth" one, or one in @percent. */
@@ -880,10 +906,11 @@ static void aiodev_reap(struct aiodev *ad, ktime_t now,
 	 * after @now must not start before it was submitted.
 	 */
 	aiodev_take_due(ad, q, ktime_get(), done);
+	/* A busy CPU: no early timer, whose expiries would find it busy. */
+	q->idle = false;
 	next = timerqueue_getnext(&q->due);
 	if (next && next->expires != KTIME_MAX)
-		hrtimer_start(&q->timer, next->expires,
-			      HRTIMER_MODE_ABS_PINNED_SOFT);
+		aiodev_arm_at(q, next, now);
 	else
 		hrtimer_try_to_cancel(&q->timer);
 }
@@ -911,6 +938,59 @@ static void aiodev_complete_list(struct aiodev *ad, struct list_head *done)
 	aiodev_wake_pollers(ad);
 }
 
+/*
+ * aiodev_timer_early - the start of an expiry of @q's timer, on its CPU
+ *
+ * An expiry that woke the CPU from idle measures how late the timer fires,
+ * and whether the CPU was idle tells how to arm the timer next (see
+ * aiodev_arm_at()).  A timer armed early may fire before the earliest
+ * request is due: on a CPU that was idle and has nothing else to run, the
+ * expiry spins until it is, as a driver polls for a completion it expects
+ * within microseconds (at most q->late_ns); on a busy CPU it re-arms the
+ * timer for that due time.
+ *
+ * Return: true to go on and finish what is due; false when the timer is
+ * re-armed instead.
+ */
+static bool aiodev_timer_early(struct aiodev_queue *q)
+{
+	struct aiodev *ad = q->ad;
+	bool idle = is_idle_task(current);
+	struct timerqueue_node *next;
+	ktime_t now = ktime_get();
+	bool early = false;
+	ktime_t due;
+	s64 late;
+
+	spin_lock_irq(&ad->lock);
+	if (idle) {
+		late = ktime_to_ns(ktime_sub(now, hrtimer_get_expires(&q->timer)));
+		late = clamp_t(s64, late, 0, AIODEV_LATE_MAX_NS);
+		q->late_ns = (7 * (u64)q->late_ns + late) / 8;
+	}
+	next = timerqueue_getnext(&q->due);
+	if (!next || !ktime_before(now, next->expires)) {
+		q->idle = idle;
+	} else if (idle && ktime_to_ns(ktime_sub(next->expires, now)) <=
+			   q->late_ns) {
+		due = next->expires;
+		spin_unlock_irq(&ad->lock);
+		while (!need_resched() && ktime_before(ktime_get(), due))
+			cpu_relax();
+		spin_lock_irq(&ad->lock);
+		/* Unless something else wants the CPU: the timer will do. */
+		next = timerqueue_getnext(&q->due);
+		early = next && ktime_before(ktime_get(), next->expires);
+	} else {
+		early = true;
+	}
+	if (early && next->expires != KTIME_MAX)
+		hrtimer_start(&q->timer, next->expires,
+			      HRTIMER_MODE_ABS_PINNED_SOFT);
+	spin_unlock_irq(&ad->lock);
+	return !early;
+}
+
 /* Rounds of an expiry that finds requests due (see aiodev_timer_fn()). */
 #define AIODEV_TIMER_ROUNDS	4
 
@@ -931,14 +1011,18 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 	struct aiodev *ad = q->ad;
 	unsigned int round = 0;
 	LIST_HEAD(done);
+	ktime_t now;
 	bool more;
 
+	if (!aiodev_timer_early(q))
+		return HRTIMER_NORESTART;
 	do {
 		spin_lock_irq(&ad->lock);
-		aiodev_take_due(ad, q, ktime_get(), &done);
+		now = ktime_get();
+		aiodev_take_due(ad, q, now, &done);
 		more = !list_empty(&done) && ++round < AIODEV_TIMER_ROUNDS;
 		if (!more)
-			aiodev_arm(q);
+			aiodev_arm(q, now);
 		spin_unlock_irq(&ad->lock);
 		aiodev_complete_list(ad, &done);
 	} while (more);
