@@ -102,8 +102,9 @@ struct aiodev_cache {
  *	it (the submitter's, mostly), as blk-mq completes on the submitting
  *	CPU, and two CPUs submitting share the completion work
  * @ad: the device
- * @timer: fires, on this CPU, at the earliest due time in @due (armed,
- *	moved and cancelled under @ad->lock, on this CPU only).  While
+ * @timer: fires, on this CPU, at the earliest due time in @due, or up to
+ *	@late_ns before it for a request alone there (armed, moved and
+ *	cancelled under @ad->lock, on this CPU only).  While
  *	queued, its expiry is never later than the earliest due time in
  *	@due, which aiodev_poll_due() relies on when it looks without the
  *	lock
@@ -112,9 +113,10 @@ struct aiodev_cache {
  *	takes those due first
  * @late_ns: how late @timer has fired when it woke this CPU from idle: a
  *	moving average, at most AIODEV_LATE_MAX_NS (under @ad->lock)
- * @idle: @timer's last expiry that found a request due found this CPU
- *	idle, and no submission or poll has taken a due request since; the
- *	timer is then armed @late_ns early (under @ad->lock)
+ * @idle: @timer's last expiry that did not come early (that found a
+ *	request due, or none at all) found this CPU idle, and no submission
+ *	or poll has taken a due request since; a lone request's timer is
+ *	then armed @late_ns early (under @ad->lock)
  */
 struct aiodev_queue {
 	struct aiodev *ad;

@@ -12,7 +12,8 @@
  * bus shared by all slots that moves bandwidth_mbps.  The requests in
  * service sit in a timerqueue ordered by due time, one per device and CPU
  * (the CPU that started them: the submitter's, mostly), and one hrtimer
- * per queue, pinned to its CPU, is armed to the earliest: each expiry
+ * per queue, pinned to its CPU, is armed to the earliest (a lone request's
+ * a little before, see below): each expiry
  * finishes every request of its queue that is due, starts waiting ones in
  * the slots they free, and completes the finished ones outside the lock,
  * on the CPU that submitted them, then those that fell due meanwhile.
@@ -945,12 +946,14 @@ static void aiodev_complete_list(struct aiodev *ad, struct list_head *done)
  * and whether the CPU was idle tells how to arm the timer next (see
  * aiodev_arm_at()).  A timer armed early may fire before the earliest
  * request is due: on a CPU that was idle and has nothing else to run, the
- * expiry spins until it is, as a driver polls for a completion it expects
- * within microseconds (at most q->late_ns); on a busy CPU it re-arms the
- * timer for that due time.
+ * expiry spins until it is, if it is due within q->late_ns, as a driver
+ * polls for a completion it expects within microseconds; else (a busy CPU,
+ * a request further off, or a task that wants the CPU meanwhile) it
+ * re-arms the timer for that due time.  Under PREEMPT_RT the timer runs in
+ * a thread, never in the idle task: no spin, no early timer.
  *
- * Return: true to go on and finish what is due; false when the timer is
- * re-armed instead.
+ * Return: true to go on and finish what is due; false when the expiry ends
+ * here (the timer re-armed, unless only hung requests remain).
  */
 static bool aiodev_timer_early(struct aiodev_queue *q)
 {
