@@ -113,10 +113,9 @@ struct aiodev_cache {
  *	takes those due first
  * @late_ns: how late @timer has fired when it woke this CPU from idle: a
  *	moving average, at most AIODEV_LATE_MAX_NS (under @ad->lock)
- * @idle: @timer's last expiry that did not come early (that found a
- *	request due, or none at all) found this CPU idle, and no submission
- *	or poll has taken a due request since; a lone request's timer is
- *	then armed @late_ns early (under @ad->lock)
+ * @idle: @timer's last expiry, early or not, found this CPU idle, and no
+ *	submission or poll has taken a due request since; a lone request's
+ *	timer is then armed @late_ns early (under @ad->lock)
  */
 struct aiodev_queue {
 	struct aiodev *ad;

@@ -947,10 +947,11 @@ static void aiodev_complete_list(struct aiodev *ad, struct list_head *done)
  * aiodev_arm_at()).  A timer armed early may fire before the earliest
  * request is due: on a CPU that was idle and has nothing else to run, the
  * expiry spins until it is, if it is due within q->late_ns, as a driver
- * polls for a completion it expects within microseconds; else (a busy CPU,
- * a request further off, or a task that wants the CPU meanwhile) it
- * re-arms the timer for that due time.  Under PREEMPT_RT the timer runs in
- * a thread, never in the idle task: no spin, no early timer.
+ * polls for a completion it expects within microseconds (or until it is
+ * taken back); else (a busy CPU, a request further off, or a task that
+ * wants the CPU meanwhile) it re-arms the timer for that due time.  Under
+ * PREEMPT_RT the timer runs in a thread, never in the idle task: no spin,
+ * no early timer.
  *
  * Return: true to go on and finish what is due; false when the expiry ends
  * here (the timer re-armed, unless only hung requests remain).
@@ -961,8 +962,8 @@ static bool aiodev_timer_early(struct aiodev_queue *q)
 	bool idle = is_idle_task(current);
 	struct timerqueue_node *next;
 	ktime_t now = ktime_get();
-	bool early = false;
 	ktime_t due;
+	bool early;
 	s64 late;
 
 	spin_lock_irq(&ad->lock);
@@ -971,21 +972,22 @@ static bool aiodev_timer_early(struct aiodev_queue *q)
 		late = clamp_t(s64, late, 0, AIODEV_LATE_MAX_NS);
 		q->late_ns = (7 * (u64)q->late_ns + late) / 8;
 	}
+	/* An expiry that finds the CPU busy, early or not, ends early arming. */
+	q->idle = idle;
 	next = timerqueue_getnext(&q->due);
-	if (!next || !ktime_before(now, next->expires)) {
-		q->idle = idle;
-	} else if (idle && ktime_to_ns(ktime_sub(next->expires, now)) <=
-			   q->late_ns) {
+	early = next && ktime_before(now, next->expires);
+	if (early && idle &&
+	    ktime_to_ns(ktime_sub(next->expires, now)) <= q->late_ns) {
 		due = next->expires;
 		spin_unlock_irq(&ad->lock);
-		while (!need_resched() && ktime_before(ktime_get(), due))
+		while (!need_resched() && ktime_before(ktime_get(), due) &&
+		       /* Racy on purpose: a request taken back ends it. */
+		       data_race(timerqueue_getnext(&q->due)) == next)
 			cpu_relax();
 		spin_lock_irq(&ad->lock);
 		/* Unless something else wants the CPU: the timer will do. */
 		next = timerqueue_getnext(&q->due);
 		early = next && ktime_before(ktime_get(), next->expires);
-	} else {
-		early = true;
 	}
 	if (early && next->expires != KTIME_MAX)
 		hrtimer_start(&q->timer, next->expires,
