@@ -170,7 +170,8 @@ def device_bound(dev, nb):
                HOW_FIO + ' (one sequence with the same pair on null_blk irqmode=2 '
                'completion_nsec=1000000)',
                "ideal 32: min(32, queue_depth) requests in flight against 1; null_blk's own, "
-               'irqmode=2 1 ms: %.2f (no goal)' % (n_a.iops / n_b.iops))
+               'irqmode=2 1 ms: %.2f (%.0f / %.0f IOPS; no goal)'
+               % (n_a.iops / n_b.iops, n_a.iops, n_b.iops))
     a, b = measure([Spec('aiobench', 'uring-cmd', dev['timer1ms'], 32),
                     Spec('aiobench', 'uring', dev['timer1ms'], 32)])
     return [row9, Row('10', 'device-bound, 1 ms, QD32: passthrough / io_uring read '
