@@ -972,7 +972,6 @@ static bool aiodev_timer_early(struct aiodev_queue *q)
 		late = clamp_t(s64, late, 0, AIODEV_LATE_MAX_NS);
 		q->late_ns = (7 * (u64)q->late_ns + late) / 8;
 	}
-	/* An expiry that finds the CPU busy, early or not, ends early arming. */
 	q->idle = idle;
 	next = timerqueue_getnext(&q->due);
 	early = next && ktime_before(now, next->expires);
