@@ -196,11 +196,11 @@ static long long count_latencies(struct __test_metadata *_metadata,
 	long long from = 0;
 
 	*total = 0;
-	EXPECT_EQ(0, aiodev_get_str(0, "stats/latency_hist", hist, sizeof(hist)));
+	ASSERT_EQ(0, aiodev_get_str(0, "stats/latency_hist", hist, sizeof(hist)));
 	for (line = strtok(hist, "\n"); line; line = strtok(NULL, "\n")) {
 		unsigned long long bucket, n;
 
-		EXPECT_EQ(2, sscanf(line, "%llu %llu", &bucket, &n)) TH_LOG("%s", line);
+		ASSERT_EQ(2, sscanf(line, "%llu %llu", &bucket, &n)) TH_LOG("%s", line);
 		*total += n;
 		if (bucket >= low)
 			from += n;
