@@ -4,8 +4,9 @@
  * and through each interface: blocking pread/pwrite, legacy aio
  * (io_submit) and io_uring read/write.  Data integrity, concurrency,
  * NOWAIT and poll, queue order, error injection, statistics, lifetimes of
- * requests whose submitter closes, exits or is killed, and latency and
- * bandwidth as lower bounds (tests never bound timings from above).
+ * requests whose submitter closes, exits or is killed or whose CPU goes
+ * offline, and latency and bandwidth as lower bounds (tests never bound
+ * timings from above).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <libaio.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -918,6 +920,94 @@ TEST_F(dev, exit_with_requests_in_flight)
 TEST_F(dev, sigkill_with_requests_in_flight)
 {
 	check_child_death(_metadata, self->fd, SIGKILL);
+}
+
+#define CPU1_ONLINE "/sys/devices/system/cpu/cpu1/online"
+
+/*
+ * Submit @n aio and @n io_uring reads of the pattern at offset 0 from CPU 1
+ * into @buf; return with them in flight (see submit_and_leave()), and this
+ * thread allowed on every CPU again.
+ */
+static void submit_from_cpu1(struct __test_metadata *_metadata, int fd,
+			     int n, io_context_t *ctx, struct io_uring *ring,
+			     char *buf)
+{
+	cpu_set_t all, one;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	CPU_ZERO(&one);
+	CPU_SET(1, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, submit_and_leave(fd, n, ctx, ring, buf));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	ASSERT_EQ(0, aiodev_wait_in_flight(0, 2 * n));
+}
+
+/* Reap what submit_from_cpu1() submitted, and check every read's data. */
+static void reap_from_cpu1(struct __test_metadata *_metadata, int n,
+			   io_context_t ctx, struct io_uring *ring,
+			   const char *buf)
+{
+	struct io_uring_cqe *cqe;
+	struct io_event event;
+
+	for (int i = 0; i < n; i++) {
+		ASSERT_EQ(1, aiodev_getevents(ctx, 1, 1, &event));
+		EXPECT_EQ(4096, (long)event.res);
+		ASSERT_EQ(0, io_uring_wait_cqe(ring, &cqe));
+		EXPECT_EQ(4096, cqe->res);
+		io_uring_cqe_seen(ring, cqe);
+	}
+	for (int i = 0; i < 2 * n; i++)
+		EXPECT_EQ(-1, aiodev_pattern_check(buf + i * 4096, 4096,
+						   (i % n) * 4096, 11));
+	io_destroy(ctx);
+	io_uring_queue_exit(ring);
+}
+
+/*
+ * Requests in flight on a CPU that goes offline: the hrtimer core moves
+ * that CPU's timers, its queue's among them, to a CPU still online, which
+ * completes them.  Back online, the CPU's submissions arm its queue's timer
+ * where it now is.  Nothing is lost, and no splat (the runner's dmesg
+ * check; on the debug kernel, lockdep and KASAN).
+ */
+TEST_F(dev, requests_in_flight_survive_their_cpu_going_offline)
+{
+	struct io_uring ring;
+	io_context_t ctx = 0;
+	long long in_flight;
+	char *buf, state[8];
+	int idle;
+
+	if (!strcmp(variant->mode, "inline"))
+		SKIP(return, "inline mode completes requests before submission returns");
+	if (aiodev_read_file(CPU1_ONLINE, state, sizeof(state)) ||
+	    strcmp(state, "1"))
+		SKIP(return, "no CPU 1 to take offline (%s)", CPU1_ONLINE);
+	buf = malloc(16 * 4096);
+	ASSERT_NE(NULL, buf);
+	aiodev_pattern_fill(buf, 8 * 4096, 0, 11);
+	ASSERT_EQ(8 * 4096, pwrite(self->fd, buf, 8 * 4096, 0));
+	memset(buf, 0, 16 * 4096);
+	ASSERT_EQ(0, aiodev_set(0, "latency_ns", "%llu", 1000 * MSEC));
+	submit_from_cpu1(_metadata, self->fd, 8, &ctx, &ring, buf);
+	ASSERT_EQ(0, aiodev_write_file(CPU1_ONLINE, "0"));
+	/* Offline in tens of milliseconds: a second is ample. */
+	in_flight = aiodev_get(0, "stats/in_flight");
+	idle = aiodev_wait_idle(0);
+	ASSERT_EQ(0, aiodev_write_file(CPU1_ONLINE, "1"));
+	ASSERT_EQ(16, in_flight) TH_LOG("CPU 1 went offline after its requests completed");
+	ASSERT_EQ(0, idle);
+	reap_from_cpu1(_metadata, 8, ctx, &ring, buf);
+
+	memset(buf, 0, 16 * 4096);
+	ctx = 0;
+	submit_from_cpu1(_metadata, self->fd, 8, &ctx, &ring, buf);
+	EXPECT_EQ(0, aiodev_wait_idle(0));
+	reap_from_cpu1(_metadata, 8, ctx, &ring, buf);
+	free(buf);
 }
 
 /* Configuration changes under load are safe and never corrupt data. */

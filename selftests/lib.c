@@ -104,9 +104,9 @@ int aiodev_set(int index, const char *attr, const char *fmt, ...)
 	return aiodev_write_fd(aiodev_attr_open(index, attr, O_WRONLY), val);
 }
 
-int aiodev_get_str(int index, const char *attr, char *buf, size_t len)
+/* Read @fd (closed here) into @buf, newline removed; 0 or -errno. */
+static int aiodev_read_fd(int fd, char *buf, size_t len)
 {
-	int fd = aiodev_attr_open(index, attr, O_RDONLY);
 	ssize_t n;
 
 	if (fd < 0)
@@ -119,6 +119,16 @@ int aiodev_get_str(int index, const char *attr, char *buf, size_t len)
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return 0;
+}
+
+int aiodev_read_file(const char *path, char *buf, size_t len)
+{
+	return aiodev_read_fd(open(path, O_RDONLY), buf, len);
+}
+
+int aiodev_get_str(int index, const char *attr, char *buf, size_t len)
+{
+	return aiodev_read_fd(aiodev_attr_open(index, attr, O_RDONLY), buf, len);
 }
 
 long long aiodev_get(int index, const char *attr)

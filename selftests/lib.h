@@ -56,6 +56,8 @@ int aiodev_getevents(struct io_context *ctx, long min, long nr,
  * shell's > does (O_TRUNC: tracefs's trace is cleared); 0, or -errno.
  */
 int aiodev_write_file(const char *path, const char *val);
+/* Read a file into @buf (newline removed); 0, or -errno. */
+int aiodev_read_file(const char *path, char *buf, size_t len);
 /*
  * Write a value to /sys/class/aiodev/aiodevN/ATTR (printf-style); 0, or
  * -errno as the kernel returned it.
