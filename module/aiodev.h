@@ -104,7 +104,10 @@ struct aiodev_cache {
  * @ad: the device
  * @timer: fires, on this CPU, at the earliest due time in @due, or up to
  *	@late_ns before it for a request alone there (armed, moved and
- *	cancelled under @ad->lock, on this CPU only).  While
+ *	cancelled under @ad->lock, on this CPU only; but when this CPU goes
+ *	offline, the hrtimer core moves its timers to a CPU still online,
+ *	where this one's expiries finish what is left and re-arm it, until
+ *	this CPU, back online, arms it again).  While
  *	queued, its expiry is never later than the earliest due time in
  *	@due, which aiodev_poll_due() relies on when it looks without the
  *	lock
