@@ -102,15 +102,15 @@ struct aiodev_cache {
  *	it (the submitter's, mostly), as blk-mq completes on the submitting
  *	CPU, and two CPUs submitting share the completion work
  * @ad: the device
- * @timer: fires, on this CPU, at the earliest due time in @due, or up to
- *	@late_ns before it for a request alone there (armed, moved and
- *	cancelled under @ad->lock, on this CPU only; but when this CPU goes
- *	offline, the hrtimer core moves its timers to a CPU still online,
- *	where this one's expiries finish what is left and re-arm it, until
- *	this CPU, back online, arms it again).  While
- *	queued, its expiry is never later than the earliest due time in
- *	@due, which aiodev_poll_due() relies on when it looks without the
- *	lock
+ * @timer: fires, on this CPU, at the earliest due time in @due, up to
+ *	@late_ns before it for a request alone there, or up to its slack
+ *	after it while submissions reap (see aiodev_slack()) (armed, moved
+ *	and cancelled under @ad->lock, on this CPU only; but when this CPU
+ *	goes offline, the hrtimer core moves its timers to a CPU still
+ *	online, where this one's expiries finish what is left and re-arm it,
+ *	until this CPU, back online, arms it again).  While queued, its soft
+ *	expiry is never later than the earliest due time in @due, which
+ *	aiodev_poll_due() relies on when it looks without the lock
  * @due: the requests in service this CPU started, by due time (under
  *	@ad->lock); a submission, or a poll of a polled ring, on this CPU
  *	takes those due first
@@ -119,6 +119,8 @@ struct aiodev_cache {
  * @idle: @timer's last expiry, early or not, found this CPU idle, and no
  *	submission or poll has taken a due request since; a lone request's
  *	timer is then armed @late_ns early (under @ad->lock)
+ * @reaps: submissions and polls on this CPU that took due requests since
+ *	@timer last completed one, at most U8_MAX (under @ad->lock)
  */
 struct aiodev_queue {
 	struct aiodev *ad;
@@ -126,6 +128,7 @@ struct aiodev_queue {
 	struct timerqueue_head due;
 	u32 late_ns;
 	bool idle;
+	u8 reaps;
 };
 
 /**
