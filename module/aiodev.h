@@ -120,7 +120,8 @@ struct aiodev_cache {
  *	submission or poll has taken a due request since; a lone request's
  *	timer is then armed @late_ns early (under @ad->lock)
  * @reaps: submissions and polls on this CPU that took due requests since
- *	@timer last completed one, at most U8_MAX (under @ad->lock)
+ *	@timer last completed one with this CPU idle, at most U8_MAX (under
+ *	@ad->lock)
  */
 struct aiodev_queue {
 	struct aiodev *ad;

@@ -351,10 +351,12 @@ static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
  * about what an expiry does (with timer 50 us, fio io_uring QD32, 0.8
  * moves per request, 12 us each); with the slack, a reap that leaves the
  * earliest due time within the timer's range leaves the timer alone.  The
- * first expiry that finds a request to complete ends it (also one that
- * another interrupt of the CPU ran early, within the range, as the hrtimer
- * core does): the submitter has not reaped in time, and that request was
- * late by at most the slack.
+ * first expiry that finds a request to complete on an idle CPU ends it:
+ * the submitter has stopped reaping, and that request was late by at most
+ * the slack.  An expiry that completes requests on a busy CPU (interrupting
+ * a submitter that reaps less often than the slack, or in ksoftirqd) keeps
+ * it: ending it there made the timer move at every reap again, which made
+ * a slow submitter slower still.
  */
 #define AIODEV_COALESCE_REAPS	4
 #define AIODEV_COALESCE_NS	(50 * NSEC_PER_USEC)
@@ -1066,8 +1068,11 @@ static enum hrtimer_restart aiodev_timer_fn(struct hrtimer *timer)
 		spin_lock_irq(&ad->lock);
 		now = ktime_get();
 		aiodev_take_due(ad, q, now, &done);
-		/* The submitter did not reap these in time: no coalescing. */
-		if (!list_empty(&done))
+		/*
+		 * An idle CPU: its submitter has stopped reaping, so no
+		 * coalescing.  On a busy one it is only slower than the slack.
+		 */
+		if (!list_empty(&done) && is_idle_task(current))
 			q->reaps = 0;
 		more = !list_empty(&done) && ++round < AIODEV_TIMER_ROUNDS;
 		if (!more)
