@@ -344,9 +344,9 @@ static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
 /*
  * Interrupt coalescing for a submitter that reaps: after this many
  * submissions or polls in a row have taken due requests without the timer
- * completing one, the timer of their CPU's queue is only a backstop, and
- * may fire up to AIODEV_COALESCE_NS after the earliest due time (its slack,
- * in the hrtimer's terms).  Each move of a timer reprograms the CPU's
+ * completing one on an idle CPU, the timer of their CPU's queue is only a
+ * backstop, and may fire up to AIODEV_COALESCE_NS after the earliest due
+ * time (its slack, in the hrtimer's terms).  Each move of a timer reprograms the CPU's
  * clock event device, which under emulation is a host event that costs
  * about what an expiry does (with timer 50 us, fio io_uring QD32, 0.8
  * moves per request, 12 us each); with the slack, a reap that leaves the
@@ -356,7 +356,8 @@ static ktime_t aiodev_unstall(const struct aiodev *ad, ktime_t t)
  * the slack.  An expiry that completes requests on a busy CPU (interrupting
  * a submitter that reaps less often than the slack, or in ksoftirqd) keeps
  * it: ending it there made the timer move at every reap again, which made
- * a slow submitter slower still.
+ * a slow submitter slower still.  (Under PREEMPT_RT, whose expiries never
+ * run in the idle task, it lasts once begun.)
  */
 #define AIODEV_COALESCE_REAPS	4
 #define AIODEV_COALESCE_NS	(50 * NSEC_PER_USEC)
